@@ -1,0 +1,87 @@
+"""Loading of the train, validation and evaluation splits named by a DataConfig."""
+
+import dataclasses
+
+from absl import logging
+
+from resfusion_tf.config import DataConfig
+from resfusion_tf.data import synthetic
+from resfusion_tf.data.examples import ExampleTable
+from resfusion_tf.data.readers import DataError, read_examples
+from resfusion_tf.data.schema import CRITEO, FeatureSchema, get_builtin_schema, load_schema
+from resfusion_tf.data.splits import split_indices
+
+DATASETS = ("synthetic", "criteo", "avazu", "csv")
+
+
+@dataclasses.dataclass
+class Splits:
+    """The three splits of a run. All share `schema`."""
+
+    schema: FeatureSchema
+    train: ExampleTable
+    valid: ExampleTable
+    evaluation: ExampleTable
+
+
+def resolve_schema(config: DataConfig) -> FeatureSchema:
+    """Returns the schema of `config.dataset`.
+
+    Raises:
+        ValueError: for an unknown dataset, or "csv" without a schema file.
+    """
+    if config.dataset == "synthetic":
+        return CRITEO
+    if config.dataset in ("criteo", "avazu"):
+        return get_builtin_schema(config.dataset)
+    if config.dataset == "csv":
+        if not config.schema_path:
+            raise ValueError("--dataset=csv needs --schema=FILE.json; see the README for the format.")
+        return load_schema(config.schema_path)
+    raise ValueError(f"Unknown dataset {config.dataset!r}; choose one of {DATASETS}.")
+
+
+def _read_all_rows(config: DataConfig, schema: FeatureSchema) -> ExampleTable:
+    if config.dataset == "synthetic":
+        logging.info("Generating %d synthetic rows in the Criteo layout (seed %d).",
+                     config.synthetic_rows, config.split_seed)
+        return synthetic.generate(config.synthetic_rows, seed=config.split_seed)
+    if not config.train_path:
+        raise DataError(f"--dataset={config.dataset} needs --train_path=FILE_OR_GLOB.")
+    return read_examples(config.train_path, schema)
+
+
+def _check_trainable(table: ExampleTable, split: str) -> None:
+    if len(table) == 0:
+        raise DataError(f"The {split} split is empty. Use more rows or a smaller holdout fraction.")
+    rate = table.positive_rate()
+    if rate in (0.0, 1.0):
+        raise DataError(
+            f"Every row of the {split} split has label {int(rate)}, so no classifier can be "
+            "trained. Check the label column, or use a larger or different sample.")
+
+
+def load_splits(config: DataConfig) -> Splits:
+    """Reads or generates the data and returns deterministic train/valid/eval splits.
+
+    Without `eval_path`, `eval_fraction` of the rows is held out for evaluation.
+    `validation_fraction` of the remaining rows is then held out for early stopping.
+    Both holdouts depend only on the row count and `split_seed`.
+    """
+    schema = resolve_schema(config)
+    rows = _read_all_rows(config, schema)
+
+    if config.eval_path:
+        train_pool, evaluation = rows, read_examples(config.eval_path, schema)
+    else:
+        kept, held_out = split_indices(len(rows), config.eval_fraction, config.split_seed)
+        train_pool, evaluation = rows.take(kept), rows.take(held_out)
+
+    kept, held_out = split_indices(len(train_pool), config.validation_fraction,
+                                   config.split_seed + 1)
+    train, valid = train_pool.take(kept), train_pool.take(held_out)
+    for split, table in (("training", train), ("validation", valid), ("evaluation", evaluation)):
+        _check_trainable(table, split)
+    logging.info("Splits: %d training, %d validation and %d evaluation rows.", len(train),
+                 len(valid), len(evaluation))
+    return Splits(schema, train, valid, evaluation)

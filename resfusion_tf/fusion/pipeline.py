@@ -1,0 +1,120 @@
+"""ResFusion: fits stages in sequence, each on the residual of the ones before it."""
+
+import dataclasses
+import os
+from typing import Optional
+
+import numpy as np
+from absl import logging
+
+from resfusion_tf import metrics
+from resfusion_tf.config import TrainConfig
+from resfusion_tf.data.examples import ExampleTable
+from resfusion_tf.data.statistics import FeatureStatistics, compute_statistics
+from resfusion_tf.export.composite import CompositeModel
+from resfusion_tf.fusion.registry import make_stage
+from resfusion_tf.fusion.stage import Stage, StageContext
+from resfusion_tf.residual.spaces import ResidualSpace, get_residual_space
+
+
+@dataclasses.dataclass
+class FittedPipeline:
+    """Trained stages, the statistics they share, and per-stage evaluation metrics.
+
+    Attributes:
+        stages: Trained stages in order.
+        space: The residual space that combines them.
+        statistics: Preprocessing statistics of the training split.
+        stage_metrics: For each stage, `{"name", "auc", "logloss"}` of the cumulative
+            prediction after that stage on the evaluation rows.
+        eval_probabilities: Final predicted probabilities on the evaluation rows.
+    """
+
+    stages: list[Stage]
+    space: ResidualSpace
+    statistics: FeatureStatistics
+    stage_metrics: list[dict]
+    eval_probabilities: np.ndarray
+
+    def composite(self, schema) -> CompositeModel:
+        """Returns the serving module that sums every stage head."""
+        heads = [(stage.kind, stage.head()) for stage in self.stages]
+        return CompositeModel(schema, heads, self.space)
+
+
+def _advance(space: ResidualSpace, state: Optional[np.ndarray], output: np.ndarray) -> np.ndarray:
+    if state is None:
+        return space.initial_state(output).numpy()
+    return space.combine(state, output).numpy()
+
+
+def _fold_ids(num_rows: int, folds: int, seed: int) -> np.ndarray:
+    """Assigns each row to one of `folds` folds of equal size, at random."""
+    return np.random.default_rng(seed).permutation(num_rows) % folds
+
+
+def cross_fitted_outputs(kind: str, context: StageContext, folds: int) -> np.ndarray:
+    """Returns out-of-fold outputs of a `kind` stage on every training row.
+
+    Each row's output comes from a copy of the stage fitted without that row's fold.
+    The next stage then fits residuals that are as honest on the training rows as on
+    new rows. Without this, a GBDT that reaches training AUC 0.98 where validation AUC
+    is 0.68 leaves residuals near zero on its own training rows, and the next stage
+    learns to correct an overconfidence that serving data does not have.
+    """
+    fold_ids = _fold_ids(len(context.train), folds, context.config.seed)
+    outputs = np.zeros(len(context.train), np.float32)
+    for fold in range(folds):
+        held_out = np.flatnonzero(fold_ids == fold)
+        kept = np.flatnonzero(fold_ids != fold)
+        fold_context = dataclasses.replace(
+            context,
+            train=context.train.take(kept),
+            train_state=None if context.train_state is None else context.train_state[kept],
+            log_dir=os.path.join(context.log_dir, f"fold_{fold}"))
+        logging.info("Stage %d (%s): cross-fitting fold %d of %d on %d rows.", context.index,
+                     kind, fold + 1, folds, len(kept))
+        fold_stage = make_stage(kind)
+        fold_stage.fit(fold_context)
+        outputs[held_out] = fold_stage.predict(context.train.take(held_out))
+    return outputs
+
+
+def fit_pipeline(config: TrainConfig, train: ExampleTable, valid: ExampleTable,
+                 evaluation: ExampleTable) -> FittedPipeline:
+    """Fits every stage of `config.stages` and evaluates the prediction after each one.
+
+    The preprocessing statistics come from `train` only. Each stage early-stops on
+    `valid`. `evaluation` is only scored, never used for a choice.
+    """
+    config.validate()
+    space = get_residual_space(config.residual_space)
+    statistics = compute_statistics(train, config.data.min_count, config.data.max_vocabulary_size)
+
+    stages, stage_metrics = [], []
+    states = {"train": None, "valid": None, "eval": None}
+    for index, kind in enumerate(config.stages):
+        stage = make_stage(kind)
+        context = StageContext(
+            index=index, train=train, valid=valid,
+            train_state=states["train"], valid_state=states["valid"],
+            space=space, statistics=statistics, config=config,
+            log_dir=os.path.join(config.model_dir, "tensorboard", f"stage_{index}_{kind}"))
+        stage.fit(context)
+        stages.append(stage)
+
+        is_last = index == len(config.stages) - 1
+        if not is_last:
+            train_outputs = (cross_fitted_outputs(kind, context, config.cross_fit_folds)
+                             if config.cross_fit_folds > 1 else stage.predict(train))
+            states["train"] = _advance(space, states["train"], train_outputs)
+            states["valid"] = _advance(space, states["valid"], stage.predict(valid))
+        states["eval"] = _advance(space, states["eval"], stage.predict(evaluation))
+
+        probabilities = space.to_probability(states["eval"]).numpy()
+        result = {"name": kind, **metrics.evaluate(evaluation.labels, probabilities)}
+        stage_metrics.append(result)
+        logging.info("After stage %d (%s): eval AUC %.5f, logloss %.5f on %d rows.", index,
+                     kind, result["auc"], result["logloss"], len(evaluation))
+
+    return FittedPipeline(stages, space, statistics, stage_metrics, probabilities)

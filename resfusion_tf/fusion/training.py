@@ -1,0 +1,98 @@
+"""One training run: load splits, fit the stages, write metrics, export the composite."""
+
+import dataclasses
+import json
+import os
+from typing import Optional
+
+import numpy as np
+from absl import logging
+
+from resfusion_tf import precision
+from resfusion_tf.config import TrainConfig
+from resfusion_tf.data.loading import Splits, load_splits
+from resfusion_tf.export.exporter import export_composite
+from resfusion_tf.fusion.pipeline import FittedPipeline, fit_pipeline
+
+
+@dataclasses.dataclass
+class TrainingResult:
+    """What a run produced.
+
+    Attributes:
+        metrics: The content of metrics.json.
+        pipeline: The trained stages.
+        splits: The data the run used.
+        export_path: The exported version directory, or None without `export_dir`.
+    """
+
+    metrics: dict
+    pipeline: FittedPipeline
+    splits: Splits
+    export_path: Optional[str]
+
+
+def build_metrics(pipeline: FittedPipeline, eval_rows: int) -> dict:
+    """Returns the metrics.json content: per-stage cumulative metrics and the final ones."""
+    final = pipeline.stage_metrics[-1]
+    return {
+        "eval_rows": eval_rows,
+        "stages": pipeline.stage_metrics,
+        "final": {"auc": final["auc"], "logloss": final["logloss"]},
+    }
+
+
+def write_json(path: str, content: dict) -> None:
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(content, handle, indent=2, default=str)
+        handle.write("\n")
+
+
+def save_stages(pipeline: FittedPipeline, model_dir: str) -> None:
+    """Writes each trained stage and the preprocessing statistics under `model_dir`."""
+    for index, stage in enumerate(pipeline.stages):
+        directory = os.path.join(model_dir, "stages", f"{index}_{stage.kind}")
+        os.makedirs(directory, exist_ok=True)
+        stage.save(directory)
+    write_json(os.path.join(model_dir, "statistics.json"), pipeline.statistics.to_json_dict())
+
+
+def format_metrics_table(metrics: dict) -> str:
+    """Returns a plain-text table of the cumulative metrics after each stage."""
+    lines = [f"{'after stage':<20} {'AUC':>9} {'logloss':>9}"]
+    for index, stage in enumerate(metrics["stages"]):
+        label = f"{index} {stage['name']}"
+        lines.append(f"{label:<20} {stage['auc']:>9.5f} {stage['logloss']:>9.5f}")
+    lines.append(f"{'final':<20} {metrics['final']['auc']:>9.5f} "
+                 f"{metrics['final']['logloss']:>9.5f}")
+    lines.append(f"({metrics['eval_rows']} evaluation rows)")
+    return "\n".join(lines)
+
+
+def train(config: TrainConfig, export_version: Optional[int] = None) -> TrainingResult:
+    """Runs the whole pipeline described by `config`.
+
+    Writes `metrics.json`, `config.json`, TensorBoard logs and the trained stages
+    under `config.model_dir`, and the composite SavedModel under
+    `<config.export_dir>/<version>/` when `export_dir` is set.
+    """
+    config.validate()
+    os.makedirs(config.model_dir, exist_ok=True)
+    write_json(os.path.join(config.model_dir, "config.json"), dataclasses.asdict(config))
+    precision.apply_policy(config.mixed_precision)
+
+    splits = load_splits(config.data)
+    pipeline = fit_pipeline(config, splits.train, splits.valid, splits.evaluation)
+    metrics = build_metrics(pipeline, len(splits.evaluation))
+    write_json(os.path.join(config.model_dir, "metrics.json"), metrics)
+    logging.info("Wrote %s.", os.path.join(config.model_dir, "metrics.json"))
+    save_stages(pipeline, config.model_dir)
+
+    export_path = None
+    if config.export_dir:
+        composite = pipeline.composite(splits.schema)
+        export_path = export_composite(composite, config.export_dir, export_version)
+        np.save(os.path.join(config.model_dir, "eval_probabilities.npy"),
+                pipeline.eval_probabilities)
+    return TrainingResult(metrics, pipeline, splits, export_path)

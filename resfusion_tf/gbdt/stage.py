@@ -1,0 +1,114 @@
+"""GBDT stage: a TF-DF GradientBoostedTreesModel fitted to the label or the residual."""
+
+import os
+import time
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_decision_forests as tfdf
+from absl import logging
+
+from resfusion_tf.config import GBDTConfig
+from resfusion_tf.data.examples import ExampleTable
+from resfusion_tf.fusion.heads import GBDTHead
+from resfusion_tf.fusion.stage import Stage, StageContext, predict_head
+from resfusion_tf.gbdt.line_search import logit_step_size
+from resfusion_tf.residual.spaces import LogitSpace
+
+_TFDF_BATCH_SIZE = 4096
+
+
+def make_tfdf_dataset(table: ExampleTable, targets: np.ndarray, weights=None) -> tf.data.Dataset:
+    """Returns the batched `(features, target[, weight])` dataset that TF-DF reads once."""
+    tensors = (table.features, targets.astype(np.float32))
+    if weights is not None:
+        tensors += (np.asarray(weights, np.float32),)
+    return tf.data.Dataset.from_tensor_slices(tensors).batch(_TFDF_BATCH_SIZE)
+
+
+def build_gbdt_model(config: GBDTConfig, task, seed: int):
+    """Returns an untrained TF-DF GradientBoostedTreesModel for `task`.
+
+    Classification uses `apply_link_function=False`, so the model outputs logits.
+    Early stopping uses the `validation_data` passed to `fit`. When it is given, TF-DF
+    1.12 trains on every training row and does not carve its own validation set
+    (`validation_ratio` only applies without it). Setting `validation_ratio=0` would
+    instead disable early stopping altogether.
+    """
+    kwargs = dict(
+        task=task,
+        num_trees=config.num_trees,
+        max_depth=config.max_depth,
+        shrinkage=config.shrinkage,
+        min_examples=config.min_examples,
+        max_vocab_count=config.max_vocab_count,
+        early_stopping="LOSS_INCREASE",
+        early_stopping_num_trees_look_ahead=config.early_stopping_num_trees_look_ahead,
+        random_seed=seed,
+        verbose=0,
+    )
+    if config.num_threads:
+        kwargs["num_threads"] = config.num_threads
+    if task == tfdf.keras.Task.CLASSIFICATION:
+        kwargs["apply_link_function"] = False
+    return tfdf.keras.GradientBoostedTreesModel(**kwargs)
+
+
+class GBDTStage(Stage):
+    """Fits a TF-DF GBDT to the label (first stage) or to the residual (later stages).
+
+    A later stage regresses the residual targets of the residual space with TF-DF's
+    squared-error regression: `y - p` in probability space, and the LogitBoost working
+    response with Hessian weights in logit space. In logit space the regression output
+    is then scaled by a one-dimensional line search on the validation split, because
+    the working response is only a second-order approximation of the log loss.
+    """
+
+    kind = "gbdt"
+
+    def __init__(self):
+        self.model = None
+        self.scale = 1.0
+
+    def fit(self, context: StageContext) -> None:
+        config = context.config
+        if context.is_first:
+            task = tfdf.keras.Task.CLASSIFICATION
+            train_data = make_tfdf_dataset(context.train, context.train.labels)
+            valid_data = make_tfdf_dataset(context.valid, context.valid.labels)
+        else:
+            task = tfdf.keras.Task.REGRESSION
+            train_data = self._residual_dataset(context.train, context.train_state, context)
+            valid_data = self._residual_dataset(context.valid, context.valid_state, context)
+
+        self.model = build_gbdt_model(config.gbdt, task, config.seed)
+        logging.info("Stage %d (gbdt): training a TF-DF %s model on %d rows, "
+                     "early stopping on %d validation rows.", context.index,
+                     "classification" if context.is_first else "residual regression",
+                     len(context.train), len(context.valid))
+        start = time.time()
+        self.model.fit(train_data, validation_data=valid_data, verbose=0)
+        num_trees = self.model.make_inspector().num_trees()
+        logging.info("Stage %d (gbdt): trained %d trees in %.1f s.", context.index, num_trees,
+                     time.time() - start)
+
+        if not context.is_first and isinstance(context.space, LogitSpace):
+            self._fit_scale(context)
+
+    def _residual_dataset(self, table, state, context):
+        targets, weights = context.space.regression_targets(table.labels, state)
+        return make_tfdf_dataset(table, targets.numpy(), weights.numpy())
+
+    def _fit_scale(self, context: StageContext) -> None:
+        raw = predict_head(GBDTHead(self.model), context.valid)
+        self.scale = logit_step_size(context.valid.labels, context.valid_state, raw)
+        logging.info("Stage %d (gbdt): line-search scale %.4f on the validation split.",
+                     context.index, self.scale)
+
+    def head(self) -> tf.Module:
+        if self.model is None:
+            raise RuntimeError("GBDTStage.head() was called before fit().")
+        return GBDTHead(self.model, self.scale)
+
+    def save(self, directory: str) -> None:
+        self.model.save(os.path.join(directory, "tfdf_model"))

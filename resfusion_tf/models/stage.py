@@ -1,0 +1,102 @@
+"""Neural stage: a Keras model fitted to the label or to the residual."""
+
+import os
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import logging
+
+from resfusion_tf import metrics
+from resfusion_tf.fusion.heads import KerasHead
+from resfusion_tf.fusion.stage import Stage, StageContext
+from resfusion_tf.models.inputs import make_inputs
+from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, make_residual_dataset
+from resfusion_tf.residual.spaces import LogitSpace
+
+ModelBuilder = Callable[..., keras.Model]
+
+
+class ValidationAUC(keras.callbacks.Callback):
+    """Adds `val_auc`, the exact AUC of the cumulative prediction, to the epoch logs."""
+
+    def __init__(self, dataset: tf.data.Dataset, labels: np.ndarray):
+        super().__init__()
+        self.dataset = dataset
+        self.labels = labels
+
+    def on_epoch_end(self, epoch, logs=None):
+        scores = self.model.predict(self.dataset, verbose=0)
+        logs["val_auc"] = metrics.auc(self.labels, scores)
+        logging.info("Epoch %d: validation AUC of the cumulative prediction %.5f.",
+                     epoch + 1, logs["val_auc"])
+
+
+def build_training_model(model: keras.Model, context: StageContext):
+    """Wraps `model` so that its output is the cumulative prediction, and picks the loss.
+
+    Returns:
+        `(training_model, loss)`. A first stage trains its logit with log loss. A
+        residual stage takes the previous state as an extra input: in logit space the
+        output is `state + f(x)` with log loss, in probability space it is
+        `state + r(x)` with squared error, which regresses `y - state`.
+    """
+    if context.is_first:
+        return model, keras.losses.BinaryCrossentropy(from_logits=True)
+
+    inputs = make_inputs(context.train.schema)
+    previous = keras.Input(shape=(), dtype="float32", name=PREVIOUS_STATE_KEY)
+    output = keras.layers.Add(dtype="float32", name="cumulative")([previous, model(inputs)])
+    training_model = keras.Model({**inputs, PREVIOUS_STATE_KEY: previous}, output)
+    if isinstance(context.space, LogitSpace):
+        return training_model, keras.losses.BinaryCrossentropy(from_logits=True)
+    return training_model, keras.losses.MeanSquaredError()
+
+
+class NeuralStage(Stage):
+    """Trains a Keras model from `builder(schema, statistics, neural_config)`.
+
+    Args:
+        kind: Stage name used in output names, such as "deepfm" or "dnn".
+        builder: Function that returns a functional model over raw features with a
+            `[batch]` float32 output.
+    """
+
+    def __init__(self, kind: str, builder: ModelBuilder):
+        self.kind = kind
+        self.builder = builder
+        self.model = None
+        self.feature_names = ()
+
+    def fit(self, context: StageContext) -> None:
+        config = context.config.neural
+        keras.utils.set_random_seed(context.config.seed + context.index)
+        self.feature_names = context.train.schema.features
+        self.model = self.builder(context.train.schema, context.statistics, config)
+        training_model, loss = build_training_model(self.model, context)
+        training_model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss)
+
+        train_data = make_residual_dataset(context.train, context.train_state, config.batch_size,
+                                           shuffle=True, seed=context.config.seed)
+        valid_data = make_residual_dataset(context.valid, context.valid_state, 8192,
+                                           shuffle=False, seed=0)
+        callbacks = [
+            ValidationAUC(valid_data, context.valid.labels),
+            keras.callbacks.EarlyStopping(monitor="val_auc", mode="max",
+                                          patience=config.early_stopping_patience,
+                                          restore_best_weights=True, verbose=1),
+            keras.callbacks.TensorBoard(log_dir=context.log_dir),
+        ]
+        logging.info("Stage %d (%s): training on %d rows for at most %d epochs, batch size %d.",
+                     context.index, self.kind, len(context.train), config.epochs,
+                     config.batch_size)
+        training_model.fit(train_data, epochs=config.epochs, callbacks=callbacks, verbose="auto")
+
+    def head(self) -> tf.Module:
+        if self.model is None:
+            raise RuntimeError(f"NeuralStage({self.kind!r}).head() was called before fit().")
+        return KerasHead(self.model, self.feature_names)
+
+    def save(self, directory: str) -> None:
+        self.model.save(os.path.join(directory, f"{self.kind}.keras"))
