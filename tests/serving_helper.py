@@ -11,7 +11,6 @@ import tensorflow_decision_forests  # noqa: F401  Registers the TF-DF inference 
 
 
 def main(saved_model, input_path, output_path):
-    assert "keras" not in sys.modules or True  # Keras may be imported by TF itself.
     model = tf.saved_model.load(saved_model)
     serve = model.signatures["serving_default"]
     inputs = dict(np.load(input_path, allow_pickle=True))

@@ -1,5 +1,6 @@
 """End to end: resfusion-train, metrics.json, and the exported composite SavedModel."""
 
+import json
 import os
 import subprocess
 import sys
@@ -102,7 +103,6 @@ def test_stage_sequences_run(tmp_path, stages, residual_space):
     model_dir = tmp_path / "model"
     run_train([*TINY_FLAGS, f"--stages={stages}", f"--residual_space={residual_space}",
                f"--model_dir={model_dir}", f"--export_dir={tmp_path / 'export'}"])
-    import json
     with open(model_dir / "metrics.json") as handle:
         metrics = json.load(handle)
     assert [stage["name"] for stage in metrics["stages"]] == stages.split(",")

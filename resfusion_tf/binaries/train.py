@@ -49,6 +49,11 @@ flags.DEFINE_float("gbdt_shrinkage", _GBDT.shrinkage, "Boosting learning rate.")
 flags.DEFINE_integer("gbdt_min_examples", _GBDT.min_examples, "Minimum examples per leaf.")
 flags.DEFINE_integer("gbdt_max_vocab_count", _GBDT.max_vocab_count,
                      "Most frequent values kept per categorical feature by the trees.")
+flags.DEFINE_float("gbdt_l2_categorical_regularization", _GBDT.l2_categorical_regularization,
+                   "L2 penalty on leaf values of categorical splits.")
+flags.DEFINE_float("gbdt_subsample", _GBDT.subsample, "Fraction of training rows sampled per tree.")
+flags.DEFINE_float("gbdt_num_candidate_attributes_ratio", _GBDT.num_candidate_attributes_ratio,
+                   "Fraction of features tried at each split.")
 flags.DEFINE_integer("gbdt_early_stopping_num_trees_look_ahead",
                      _GBDT.early_stopping_num_trees_look_ahead,
                      "Trees trained past the best validation loss before stopping.")
@@ -97,6 +102,9 @@ def config_from_flags() -> TrainConfig:
         num_trees=FLAGS.gbdt_num_trees, max_depth=FLAGS.gbdt_max_depth,
         shrinkage=FLAGS.gbdt_shrinkage, min_examples=FLAGS.gbdt_min_examples,
         max_vocab_count=FLAGS.gbdt_max_vocab_count,
+        l2_categorical_regularization=FLAGS.gbdt_l2_categorical_regularization,
+        subsample=FLAGS.gbdt_subsample,
+        num_candidate_attributes_ratio=FLAGS.gbdt_num_candidate_attributes_ratio,
         early_stopping_num_trees_look_ahead=FLAGS.gbdt_early_stopping_num_trees_look_ahead,
         num_threads=FLAGS.gbdt_num_threads)
     neural = NeuralConfig(

@@ -44,8 +44,8 @@ class FittedPipeline:
 
 def _advance(space: ResidualSpace, state: Optional[np.ndarray], output: np.ndarray) -> np.ndarray:
     if state is None:
-        return space.initial_state(output).numpy()
-    return space.combine(state, output).numpy()
+        return np.asarray(space.initial_state(output))
+    return np.asarray(space.combine(state, output))
 
 
 def _fold_ids(num_rows: int, folds: int, seed: int) -> np.ndarray:
@@ -111,7 +111,7 @@ def fit_pipeline(config: TrainConfig, train: ExampleTable, valid: ExampleTable,
             states["valid"] = _advance(space, states["valid"], stage.predict(valid))
         states["eval"] = _advance(space, states["eval"], stage.predict(evaluation))
 
-        probabilities = space.to_probability(states["eval"]).numpy()
+        probabilities = np.asarray(space.to_probability(states["eval"]))
         result = {"name": kind, **metrics.evaluate(evaluation.labels, probabilities)}
         stage_metrics.append(result)
         logging.info("After stage %d (%s): eval AUC %.5f, logloss %.5f on %d rows.", index,
