@@ -36,6 +36,20 @@ class DataConfig:
             embedding row. Rarer values share the field's OOV bucket. Defaults to 5.
         max_vocabulary_size: Largest vocabulary kept per categorical feature, or None
             for no limit. Defaults to None.
+        on_bad_row: "error" stops at the first invalid row with its file, line and
+            column; "skip" skips invalid rows and lists each one in
+            `<model_dir>/bad_rows.tsv`. Defaults to "error".
+        streaming: Whether to stream the files with `tf.data` instead of reading them
+            into memory. Neural stages then read every row from disk each epoch, and
+            GBDT stages train on an in-memory sample of at most `GBDTConfig.max_rows`
+            rows. Holdouts are then chosen by a hash of each row's file and line
+            (see `resfusion_tf.data.row_hash`). Defaults to False.
+        shuffle_buffer_size: Rows in the shuffle buffer of the streaming training
+            input. Defaults to 100000.
+        tfds_data_dir: Directory of prepared TFDS datasets for "tfds:criteo" and
+            "tfds:avazu"; empty uses TFDS's default (~/tensorflow_datasets).
+        tfds_manual_dir: Directory holding the raw Kaggle files for the TFDS builders;
+            empty uses `<tfds_data_dir>/downloads/manual`.
     """
 
     dataset: str = "synthetic"
@@ -48,6 +62,11 @@ class DataConfig:
     synthetic_rows: int = 20000
     min_count: int = 5
     max_vocabulary_size: Optional[int] = None
+    on_bad_row: str = "error"
+    streaming: bool = False
+    shuffle_buffer_size: int = 100_000
+    tfds_data_dir: str = ""
+    tfds_manual_dir: str = ""
 
 
 @dataclasses.dataclass
@@ -79,6 +98,13 @@ class GBDTConfig:
         early_stopping_num_trees_look_ahead: Trees trained past the best validation
             loss before stopping. Defaults to 50.
         num_threads: Training threads; 0 uses TF-DF's default. Defaults to 0.
+        max_rows: Largest number of training rows a GBDT stage trains on; a larger
+            training split is sampled uniformly (seeded by `TrainConfig.seed`), and
+            neural stages still see every row. None trains on every row. Defaults
+            to None.
+        memory_limit_mb: Memory a GBDT stage may use, in MiB, for the pre-flight
+            check in `resfusion_tf.gbdt.preflight`; 0 uses the memory available
+            when the run starts. Defaults to 0.
     """
 
     num_trees: int = 500
@@ -91,6 +117,8 @@ class GBDTConfig:
     num_candidate_attributes_ratio: float = 0.5
     early_stopping_num_trees_look_ahead: int = 50
     num_threads: int = 0
+    max_rows: Optional[int] = None
+    memory_limit_mb: int = 0
 
 
 @dataclasses.dataclass

@@ -16,11 +16,13 @@ from absl import app, flags, logging
 
 from resfusion_tf.config import (MIXED_PRECISION_MODES, STAGE_KINDS, DataConfig, GBDTConfig,
                                  NeuralConfig, TrainConfig)
+from resfusion_tf.data.bad_rows import ON_BAD_ROW_CHOICES
 from resfusion_tf.data.loading import DATASETS
 from resfusion_tf.data.readers import DataError
 from resfusion_tf.data.schema import SchemaError
 from resfusion_tf.export.exporter import ExportError
 from resfusion_tf.fusion import training
+from resfusion_tf.gbdt.preflight import GBDTMemoryError
 
 _DATA, _GBDT, _NEURAL, _RUN = DataConfig(), GBDTConfig(), NeuralConfig(), TrainConfig()
 
@@ -41,6 +43,20 @@ flags.DEFINE_integer("min_count", _DATA.min_count,
                      "Minimum training count for a category to get its own embedding; rarer "
                      "values share the field's OOV bucket.")
 flags.DEFINE_integer("max_vocabulary_size", 0, "Largest vocabulary per categorical feature; 0 is no limit.")
+flags.DEFINE_enum("on_bad_row", _DATA.on_bad_row, ON_BAD_ROW_CHOICES,
+                  "What an invalid input row does: 'error' stops with its file, line and "
+                  "column; 'skip' skips it and lists it in <model_dir>/bad_rows.tsv.")
+flags.DEFINE_bool("streaming", _DATA.streaming,
+                  "Stream the files with tf.data instead of reading them into memory; GBDT "
+                  "stages then train on a sample of at most --gbdt_max_rows rows.")
+flags.DEFINE_integer("shuffle_buffer_size", _DATA.shuffle_buffer_size,
+                     "Rows in the shuffle buffer of the streaming training input.")
+flags.DEFINE_string("tfds_data_dir", _DATA.tfds_data_dir,
+                    "Directory of prepared TFDS datasets for --dataset=tfds:*; empty: TFDS's "
+                    "default.")
+flags.DEFINE_string("tfds_manual_dir", _DATA.tfds_manual_dir,
+                    "Directory with the raw Kaggle files for --dataset=tfds:*; empty: "
+                    "<tfds_data_dir>/downloads/manual.")
 
 # GBDT stages.
 flags.DEFINE_integer("gbdt_num_trees", _GBDT.num_trees, "Maximum trees per GBDT stage.")
@@ -58,6 +74,12 @@ flags.DEFINE_integer("gbdt_early_stopping_num_trees_look_ahead",
                      _GBDT.early_stopping_num_trees_look_ahead,
                      "Trees trained past the best validation loss before stopping.")
 flags.DEFINE_integer("gbdt_num_threads", _GBDT.num_threads, "TF-DF training threads; 0 is TF-DF's default.")
+flags.DEFINE_integer("gbdt_max_rows", 0,
+                     "Largest number of training rows a GBDT stage trains on, as a uniform "
+                     "sample; neural stages still read every row. 0 is no limit.")
+flags.DEFINE_integer("gbdt_memory_limit_mb", _GBDT.memory_limit_mb,
+                     "Memory in MiB that the GBDT pre-flight check allows; 0 uses the "
+                     "memory available at start.")
 
 # Neural stages.
 flags.DEFINE_integer("embedding_dim", _NEURAL.embedding_dim, "Size of each field embedding.")
@@ -97,7 +119,9 @@ def config_from_flags() -> TrainConfig:
         schema_path=FLAGS.schema, eval_fraction=FLAGS.eval_fraction,
         validation_fraction=FLAGS.validation_fraction, split_seed=FLAGS.split_seed,
         synthetic_rows=FLAGS.synthetic_rows, min_count=FLAGS.min_count,
-        max_vocabulary_size=FLAGS.max_vocabulary_size or None)
+        max_vocabulary_size=FLAGS.max_vocabulary_size or None, on_bad_row=FLAGS.on_bad_row,
+        streaming=FLAGS.streaming, shuffle_buffer_size=FLAGS.shuffle_buffer_size,
+        tfds_data_dir=FLAGS.tfds_data_dir, tfds_manual_dir=FLAGS.tfds_manual_dir)
     gbdt = GBDTConfig(
         num_trees=FLAGS.gbdt_num_trees, max_depth=FLAGS.gbdt_max_depth,
         shrinkage=FLAGS.gbdt_shrinkage, min_examples=FLAGS.gbdt_min_examples,
@@ -106,7 +130,8 @@ def config_from_flags() -> TrainConfig:
         subsample=FLAGS.gbdt_subsample,
         num_candidate_attributes_ratio=FLAGS.gbdt_num_candidate_attributes_ratio,
         early_stopping_num_trees_look_ahead=FLAGS.gbdt_early_stopping_num_trees_look_ahead,
-        num_threads=FLAGS.gbdt_num_threads)
+        num_threads=FLAGS.gbdt_num_threads, max_rows=FLAGS.gbdt_max_rows or None,
+        memory_limit_mb=FLAGS.gbdt_memory_limit_mb)
     neural = NeuralConfig(
         embedding_dim=FLAGS.embedding_dim,
         hidden_units=tuple(int(units) for units in FLAGS.hidden_units),
@@ -130,7 +155,7 @@ def main(argv):
     logging.info("Configuration: %s", dataclasses.asdict(config))
     try:
         result = training.train(config, export_version=FLAGS.export_version)
-    except (DataError, SchemaError, ExportError) as error:
+    except (DataError, SchemaError, ExportError, GBDTMemoryError) as error:
         logging.error("%s", error)
         sys.exit(f"resfusion-train: {error}")
     print(training.format_metrics_table(result.metrics))

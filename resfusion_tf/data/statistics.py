@@ -74,6 +74,25 @@ def build_vocabulary(counter: collections.Counter, min_count: int, max_size: int
     return [value for value, _ in kept]
 
 
+def build_feature_vocabulary(name: str, counter: collections.Counter, min_count: int,
+                             max_size: int | None) -> list[str]:
+    """Builds the vocabulary of feature `name` and warns when `max_size` cuts it.
+
+    Values cut by the limit share the feature's OOV bucket, like values rarer than
+    `min_count`. The warning names the feature and the counts, so a limit set too
+    low is visible in the log.
+    """
+    vocabulary = build_vocabulary(counter, min_count, None)
+    if max_size is not None and len(vocabulary) > max_size:
+        logging.warning(
+            "Feature %s has %d values seen at least %d times, more than the vocabulary "
+            "limit %d; the %d least frequent share the OOV bucket. Raise "
+            "--max_vocabulary_size to keep them.", name, len(vocabulary), min_count,
+            max_size, len(vocabulary) - max_size)
+        vocabulary = vocabulary[:max_size]
+    return vocabulary
+
+
 def numeric_moments(values: np.ndarray) -> tuple[float, float]:
     """Returns mean and standard deviation of transformed present values."""
     transformed = transform_numeric(values[np.isfinite(values)].astype(np.float64))
@@ -104,7 +123,8 @@ def compute_statistics(
     vocabularies = {}
     for name in schema.categorical:
         counter = count_categories(table.features[name])
-        vocabularies[name] = build_vocabulary(counter, min_count, max_vocabulary_size)
+        vocabularies[name] = build_feature_vocabulary(name, counter, min_count,
+                                                      max_vocabulary_size)
         logging.debug("Feature %s: %d distinct values, %d kept.", name, len(counter),
                       len(vocabularies[name]))
 

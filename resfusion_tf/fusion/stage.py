@@ -30,6 +30,9 @@ class StageContext:
         statistics: Vocabularies and numeric moments of the training split.
         config: The whole run configuration.
         log_dir: Directory for this stage's TensorBoard logs.
+        streams: In a streaming run, the `tf.data` inputs of neural stages over every
+            row (a `resfusion_tf.residual.streaming_dataset.StreamingInputs`); `train`
+            and `valid` then hold only the in-memory GBDT sample. None otherwise.
     """
 
     index: int
@@ -41,6 +44,7 @@ class StageContext:
     statistics: FeatureStatistics
     config: TrainConfig
     log_dir: str
+    streams: Optional[object] = None
 
     @property
     def is_first(self) -> bool:

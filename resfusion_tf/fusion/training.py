@@ -10,9 +10,10 @@ from absl import logging
 
 from resfusion_tf import precision
 from resfusion_tf.config import TrainConfig
-from resfusion_tf.data.loading import Splits, load_splits
+from resfusion_tf.data.loading import Splits
 from resfusion_tf.export.exporter import export_composite
-from resfusion_tf.fusion.pipeline import FittedPipeline, fit_pipeline
+from resfusion_tf.fusion.fitting import load_and_fit
+from resfusion_tf.fusion.pipeline import FittedPipeline
 
 
 @dataclasses.dataclass
@@ -82,8 +83,7 @@ def train(config: TrainConfig, export_version: Optional[int] = None) -> Training
     write_json(os.path.join(config.model_dir, "config.json"), dataclasses.asdict(config))
     precision.apply_policy(config.mixed_precision)
 
-    splits = load_splits(config.data)
-    pipeline = fit_pipeline(config, splits.train, splits.valid, splits.evaluation)
+    splits, pipeline = load_and_fit(config)
     metrics = build_metrics(pipeline, len(splits.evaluation))
     write_json(os.path.join(config.model_dir, "metrics.json"), metrics)
     logging.info("Wrote %s.", os.path.join(config.model_dir, "metrics.json"))

@@ -14,6 +14,7 @@ from resfusion_tf.fusion.heads import GBDTHead
 from resfusion_tf.fusion.stage import Stage, StageContext, predict_head
 from resfusion_tf.gbdt.line_search import logit_step_size
 from resfusion_tf.residual.spaces import LogitSpace
+from resfusion_tf.gbdt.sampling import sample_training_rows
 
 _TFDF_BATCH_SIZE = 4096
 
@@ -78,6 +79,7 @@ class GBDTStage(Stage):
         if context.is_first:
             task = tfdf.keras.Task.CLASSIFICATION
             train_data = make_tfdf_dataset(context.train, context.train.labels)
+        context = sample_training_rows(context)
             valid_data = make_tfdf_dataset(context.valid, context.valid.labels)
         else:
             task = tfdf.keras.Task.REGRESSION

@@ -77,19 +77,26 @@ class NeuralStage(Stage):
         training_model, loss = build_training_model(self.model, context)
         training_model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss)
 
-        train_data = make_residual_dataset(context.train, context.train_state, config.batch_size,
-                                           shuffle=True, seed=context.config.seed)
-        valid_data = make_residual_dataset(context.valid, context.valid_state, 8192,
-                                           shuffle=False, seed=0)
+        if context.streams is not None:
+            train_data, valid_data, valid_labels = context.streams.neural_inputs(
+                config.batch_size, context.config.seed)
+            num_rows = context.streams.num_train_rows
+        else:
+            train_data = make_residual_dataset(context.train, context.train_state,
+                                               config.batch_size, shuffle=True,
+                                               seed=context.config.seed)
+            valid_data = make_residual_dataset(context.valid, context.valid_state, 8192,
+                                               shuffle=False, seed=0)
+            valid_labels, num_rows = context.valid.labels, len(context.train)
         callbacks = [
-            ValidationAUC(valid_data, context.valid.labels),
+            ValidationAUC(valid_data, valid_labels),
             keras.callbacks.EarlyStopping(monitor="val_auc", mode="max",
                                           patience=config.early_stopping_patience,
                                           restore_best_weights=True, verbose=1),
             keras.callbacks.TensorBoard(log_dir=context.log_dir),
         ]
         logging.info("Stage %d (%s): training on %d rows for at most %d epochs, batch size %d.",
-                     context.index, self.kind, len(context.train), config.epochs,
+                     context.index, self.kind, num_rows, config.epochs,
                      config.batch_size)
         training_model.fit(train_data, epochs=config.epochs, callbacks=callbacks, verbose="auto")
 
