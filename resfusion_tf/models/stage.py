@@ -1,5 +1,6 @@
 """Neural stage: a Keras model fitted to the label or to the residual."""
 
+import math
 import os
 from typing import Callable
 
@@ -9,6 +10,7 @@ import tensorflow as tf
 from absl import logging
 
 from resfusion_tf import metrics
+from resfusion_tf.config import NeuralConfig
 from resfusion_tf.fusion.heads import KerasHead
 from resfusion_tf.fusion.stage import Stage, StageContext
 from resfusion_tf.models.inputs import make_inputs
@@ -54,6 +56,16 @@ def build_training_model(model: keras.Model, context: StageContext):
     return training_model, keras.losses.MeanSquaredError()
 
 
+def compile_training_model(training_model: keras.Model, loss: keras.losses.Loss,
+                           config: NeuralConfig) -> None:
+    """Compiles `training_model` with Adam and `loss`, as every neural stage trains.
+
+    Under a `mixed_float16` policy, Keras 3 `compile` wraps the optimizer in a
+    `LossScaleOptimizer` by itself.
+    """
+    training_model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss)
+
+
 class NeuralStage(Stage):
     """Trains a Keras model from `builder(schema, statistics, neural_config)`.
 
@@ -75,16 +87,21 @@ class NeuralStage(Stage):
         self.feature_names = context.train.schema.features
         self.model = self.builder(context.train.schema, context.statistics, config)
         training_model, loss = build_training_model(self.model, context)
-        training_model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss)
+        compile_training_model(training_model, loss, config)
 
         if context.streams is not None:
             train_data, valid_data, valid_labels = context.streams.neural_inputs(
                 config.batch_size, context.config.seed)
             num_rows = context.streams.num_train_rows
+            steps_per_epoch = None
         else:
+            # An endless dataset with a fixed number of steps per epoch lets Keras keep one
+            # iterator for the whole fit. Building an iterator per epoch over in-memory
+            # columns cost about 0.6 s per epoch on the Criteo sample on 2 CPU cores.
             train_data = make_residual_dataset(context.train, context.train_state,
                                                config.batch_size, shuffle=True,
-                                               seed=context.config.seed)
+                                               seed=context.config.seed).repeat()
+            steps_per_epoch = math.ceil(len(context.train) / config.batch_size)
             valid_data = make_residual_dataset(context.valid, context.valid_state, 8192,
                                                shuffle=False, seed=0)
             valid_labels, num_rows = context.valid.labels, len(context.train)
@@ -98,7 +115,8 @@ class NeuralStage(Stage):
         logging.info("Stage %d (%s): training on %d rows for at most %d epochs, batch size %d.",
                      context.index, self.kind, num_rows, config.epochs,
                      config.batch_size)
-        training_model.fit(train_data, epochs=config.epochs, callbacks=callbacks, verbose="auto")
+        training_model.fit(train_data, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
+                           callbacks=callbacks, verbose="auto")
 
     def head(self) -> tf.Module:
         if self.model is None:

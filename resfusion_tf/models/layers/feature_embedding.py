@@ -49,6 +49,10 @@ class FeatureEmbedding(keras.layers.Layer):
         l2: float = 0.0,
         **kwargs,
     ):
+        # The layer reads its tables and computes in float32 and casts only the returned
+        # embeddings to the compute dtype. Keras autocasting would otherwise cast raw
+        # numeric inputs and the float32 reads of the tables to float16 or bfloat16.
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         if not vocabularies and not numeric_means:
             raise ValueError("FeatureEmbedding needs at least one categorical or numeric field.")

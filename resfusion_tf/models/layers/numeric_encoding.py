@@ -33,6 +33,9 @@ class NumericEncoding(keras.layers.Layer):
     """
 
     def __init__(self, means: dict[str, float], stds: dict[str, float], **kwargs):
+        # Raw counts must reach the signed log in float32: bfloat16 keeps 8 significant
+        # bits, so a mixed-precision policy would round 12345 to 12352 before the log.
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         if not means:
             raise ValueError(f"means must name at least one feature, got {means!r}.")
