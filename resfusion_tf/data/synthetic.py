@@ -6,10 +6,10 @@ features C1..C26 written as 8-hex-digit hashes, like Kaggle's `train.txt`.
 
 The click logit is the sum of:
   * threshold effects on numeric counts, which trees find easily:
-    +1.2 if I1 > 2, -1.0 if I5 > 400, +0.8 if 3 <= I7 <= 12, and +0.6 if I2 < 0;
+    +1.2 if I1 >= 1, -1.0 if I3 > 150, +0.8 if 20 <= I7 <= 120, and +0.6 if I2 < 0;
   * pairwise categorical interactions, which an FM models with a dot product of
     embeddings and trees need many splits for: <u(C1), v(C2)>, <u(C3), v(C4)> and
-    <u(C5), v(C6)> with 4-dimensional latent vectors of scale 0.9;
+    <u(C5), v(C6)> with 4-dimensional latent vectors of scale 0.6;
   * small per-category main effects on C7..C10;
   * a bias chosen so that about a quarter of the rows are clicks.
 C11..C26 and I8..I13 are noise. About 20% of numeric values and 5% of categorical
@@ -21,11 +21,11 @@ import numpy as np
 from resfusion_tf.data.examples import ExampleTable
 from resfusion_tf.data.schema import CRITEO
 
-_CARDINALITIES = (50, 200, 30, 300, 80, 120, 1000, 40, 500, 60) + (400,) * 16
+_CARDINALITIES = (20, 50, 30, 40, 25, 60, 1000, 40, 500, 60) + (400,) * 16
 _INTERACTION_PAIRS = (("C1", "C2"), ("C3", "C4"), ("C5", "C6"))
 _MAIN_EFFECT_FIELDS = ("C7", "C8", "C9", "C10")
 _LATENT_DIM = 4
-_LATENT_SCALE = 0.9
+_LATENT_SCALE = 0.6
 _BIAS = -1.9
 
 
@@ -57,8 +57,8 @@ def _numeric_logit(columns: dict[str, np.ndarray]) -> np.ndarray:
         return np.nan_to_num(columns[name], nan=-np.inf) > threshold
 
     i7 = columns["I7"]
-    logit = 1.2 * above("I1", 2) - 1.0 * above("I5", 400)
-    logit += 0.8 * ((i7 >= 3) & (i7 <= 12))
+    logit = 1.2 * above("I1", 0.5) - 1.0 * above("I3", 150)
+    logit += 0.8 * ((i7 >= 20) & (i7 <= 120))
     logit += 0.6 * (np.nan_to_num(columns["I2"], nan=0.0) < 0)
     return logit
 
