@@ -1,5 +1,6 @@
 """GBDT stage: a TF-DF GradientBoostedTreesModel fitted to the label or the residual."""
 
+import json
 import os
 import time
 
@@ -17,6 +18,9 @@ from resfusion_tf.residual.spaces import LogitSpace
 from resfusion_tf.gbdt.sampling import sample_training_rows
 
 _TFDF_BATCH_SIZE = 4096
+TFDF_MODEL_DIRECTORY = "tfdf_model"
+# Per-stage settings that the TF-DF model does not hold, such as the line-search scale.
+STAGE_FILE = "stage.json"
 
 
 def make_tfdf_dataset(table: ExampleTable, targets: np.ndarray, weights=None) -> tf.data.Dataset:
@@ -116,4 +120,8 @@ class GBDTStage(Stage):
         return GBDTHead(self.model, self.scale)
 
     def save(self, directory: str) -> None:
-        self.model.save(os.path.join(directory, "tfdf_model"))
+        """Writes the TF-DF model to `tfdf_model/` and the line-search scale to `stage.json`."""
+        self.model.save(os.path.join(directory, TFDF_MODEL_DIRECTORY))
+        with open(os.path.join(directory, STAGE_FILE), "w", encoding="utf-8") as handle:
+            json.dump({"kind": self.kind, "scale": float(self.scale)}, handle, indent=2)
+            handle.write("\n")
