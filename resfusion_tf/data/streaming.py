@@ -39,6 +39,12 @@ SPLITS = ("train", "valid", "eval")
 # Rows parsed per flush of the scan's statistics buffers.
 _SCAN_CHUNK = 8192
 _READ_BUFFER_BYTES = 1 << 20
+# Rows per batch when a split is read whole (labels, the GBDT sample). Larger batches
+# would make the peak memory grow with the split up to the batch size.
+_READ_BATCH_SIZE = 8192
+# Batches parsed ahead. A fixed count keeps the peak memory independent of the input,
+# where AUTOTUNE may grow the buffer during a long run.
+_PREFETCH_BATCHES = 2
 
 
 @dataclasses.dataclass
@@ -239,20 +245,20 @@ class StreamingData:
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
         from_eval_files = split == "eval" and self.rule.separate_eval
-        wanted = [f for f in self.files if f.is_eval_file == from_eval_files]
+        input_files = [f for f in self.files if f.is_eval_file == from_eval_files]
         lines = None
-        for input_file in wanted:
+        for input_file in input_files:
             file_lines = self._file_lines(input_file, split)
             lines = file_lines if lines is None else lines.concatenate(file_lines)
         bound = self.sample_bounds.get(split, row_hash.MODULUS)
         parse = _make_batch_parser(self.schema, bound)
         return (lines.batch(batch_size)
                 .map(parse, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-                .prefetch(tf.data.AUTOTUNE))
+                .prefetch(_PREFETCH_BATCHES))
 
     def labels(self, split: str) -> np.ndarray:
         """Returns the labels of `split` in stream order (4 bytes per row)."""
-        parts = [labels.numpy() for _, labels, _ in self.dataset(split, 65536)]
+        parts = [labels.numpy() for _, labels, _ in self.dataset(split, _READ_BATCH_SIZE)]
         return np.concatenate(parts) if parts else np.zeros([0], np.float32)
 
     def read_sample(self, split: str) -> tuple[ExampleTable, np.ndarray]:
@@ -265,7 +271,7 @@ class StreamingData:
         features = collections.defaultdict(list)
         labels, positions = [], []
         offset = 0
-        for batch_features, batch_labels, in_sample in self.dataset(split, 65536):
+        for batch_features, batch_labels, in_sample in self.dataset(split, _READ_BATCH_SIZE):
             mask = in_sample.numpy()
             for name, values in batch_features.items():
                 features[name].append(values.numpy()[mask])
@@ -290,7 +296,8 @@ class StreamingData:
 def _make_batch_parser(schema: FeatureSchema, sample_bound: int):
     """Returns a `map` function from a batch of lines to `(features, labels, in_sample)`.
 
-    The scan already rejected every invalid line, so the conversions cannot fail.
+    The scan already removed every invalid line, so the conversions see only labels
+    and numbers that `RowParser` accepted.
     """
     columns = list(schema.columns)
     label_index = columns.index(schema.label)

@@ -25,6 +25,8 @@ def prepare_builder(config: DataConfig) -> tfds.core.DatasetBuilder:
     builder = BUILDERS[name](data_dir=data_dir)
     manual_dir = config.tfds_manual_dir or os.path.join(builder.data_dir_root, "downloads",
                                                         "manual")
+    if not builder.is_prepared():
+        builder.raw_files(manual_dir)  # Raises EmptyInputError with the instructions.
     download_config = tfds.download.DownloadConfig(manual_dir=manual_dir)
     logging.info("Preparing TFDS dataset %s in %s from the raw files in %s.", name,
                  builder.data_dir, manual_dir)

@@ -9,6 +9,7 @@ from absl import logging
 
 from resfusion_tf.config import TrainConfig
 from resfusion_tf.data.bad_rows import BadRowLog
+from resfusion_tf.data.errors import DataError
 from resfusion_tf.data.loading import load_splits, resolve_schema
 from resfusion_tf.data.streaming import scan
 from resfusion_tf.fusion.pipeline import FittedPipeline, fit_pipeline
@@ -48,6 +49,10 @@ def load_and_fit(config: TrainConfig):
     data_config = config.data
     bad_rows = BadRowLog(data_config.on_bad_row, config.model_dir)
     if data_config.streaming:
+        if data_config.dataset == "synthetic" or data_config.dataset.startswith("tfds:"):
+            raise DataError(
+                f"--streaming reads raw files, and --dataset={data_config.dataset} has none. "
+                "Drop --streaming, or pass --dataset=criteo, avazu or csv with --train_path.")
         schema = resolve_schema(data_config)
         data = scan(data_config, schema, bad_rows,
                     config.gbdt.max_rows if uses_gbdt(config) else 0)

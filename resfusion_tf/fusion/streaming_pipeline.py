@@ -86,6 +86,8 @@ def fit_streaming_pipeline(config: TrainConfig, data: StreamingData) -> FittedPi
         stages.append(stage)
 
         if index < len(config.stages) - 1:
+            # NOTE: only GBDT stages are cross-fitted here. A neural stage that is
+            # not last passes in-sample predictions on its training rows.
             sample_outputs = None
             if kind == "gbdt" and config.cross_fit_folds > 1:
                 sample_outputs = cross_fitted_outputs(kind, context, config.cross_fit_folds)

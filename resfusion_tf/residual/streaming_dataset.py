@@ -19,8 +19,14 @@ from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY
 from resfusion_tf.residual.spaces import ResidualSpace
 
 _STATE_BYTES = 4
-_STREAM_BATCH_SIZE = 4096
 _PREDICT_BATCH_SIZE = 8192
+# Rows per block of the block-level shuffle. A block is one dense tensor per
+# feature, so a buffered row costs about its values' bytes. A row buffered as its own
+# element costs several KiB more (one tensor per feature), which grows the peak
+# memory with the buffer size.
+_BLOCK_ROWS = 256
+# Largest row-level shuffle buffer, which mixes the rows of neighbouring blocks.
+_MAX_ROW_SHUFFLE = 4096
 
 
 def read_states(path: str) -> np.ndarray:
@@ -101,28 +107,37 @@ class StreamingInputs:
     def num_train_rows(self) -> int:
         return self.data.counts["train"]
 
-    def _with_states(self, split: str, state_path: Optional[str]) -> tf.data.Dataset:
-        rows = self.data.dataset(split, _STREAM_BATCH_SIZE).unbatch()
-        rows = rows.map(lambda features, label, in_sample: (features, label))
+    def _with_states(self, split: str, state_path: Optional[str],
+                     block_rows: int) -> tf.data.Dataset:
+        """Streams `split` as `(features, labels)` blocks, with the states attached."""
+        rows = self.data.dataset(split, block_rows)
+        rows = rows.map(lambda features, labels, in_sample: (features, labels))
         if state_path is None:
             return rows
-        states = state_dataset(state_path)
+        # The row stream's blocks hold exactly `block_rows` rows but the last, so the
+        # state blocks line up with them.
+        states = state_dataset(state_path).batch(block_rows)
 
-        def attach(row, state):
-            features, label = row
-            return {**features, PREVIOUS_STATE_KEY: state}, label
+        def attach(row_block, state_block):
+            features, labels = row_block
+            return {**features, PREVIOUS_STATE_KEY: state_block}, labels
 
         return tf.data.Dataset.zip((rows, states)).map(attach)
 
     def neural_inputs(self, batch_size: int, seed: int):
         """Returns `(train_dataset, valid_dataset, valid_labels)` for `keras.Model.fit`.
 
-        The training rows are shuffled in a buffer of `shuffle_buffer_size` rows, so
-        the shuffle is local: files sorted by time should be shuffled on disk first.
+        The training rows are shuffled in two levels: blocks of 256 consecutive rows
+        in a buffer of `shuffle_buffer_size` rows, then rows in a buffer of at most
+        4096 rows. The shuffle is local to the buffer, so files sorted by time should
+        be shuffled on disk first.
         """
-        train = self._with_states("train", self.train_state_path)
-        train = train.shuffle(self.shuffle_buffer_size, seed=seed, reshuffle_each_iteration=True)
-        train = train.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-        valid = self._with_states("valid", self.valid_state_path)
-        valid = valid.batch(_PREDICT_BATCH_SIZE).prefetch(tf.data.AUTOTUNE)
+        train = self._with_states("train", self.train_state_path, _BLOCK_ROWS)
+        train = train.shuffle(max(1, self.shuffle_buffer_size // _BLOCK_ROWS), seed=seed,
+                              reshuffle_each_iteration=True)
+        train = train.unbatch()
+        train = train.shuffle(min(self.shuffle_buffer_size, _MAX_ROW_SHUFFLE), seed=seed + 1,
+                              reshuffle_each_iteration=True)
+        train = train.batch(batch_size).prefetch(2)
+        valid = self._with_states("valid", self.valid_state_path, _PREDICT_BATCH_SIZE)
         return train, valid, self.valid_labels
