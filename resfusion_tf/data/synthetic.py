@@ -21,7 +21,7 @@ import numpy as np
 from resfusion_tf.data.examples import ExampleTable
 from resfusion_tf.data.schema import CRITEO
 
-_CARDINALITIES = (20, 50, 30, 40, 25, 60, 1000, 40, 500, 60) + (400,) * 16
+_CARDINALITIES = (20, 50, 30, 40, 25, 60, 100, 40, 100, 60) + (50,) * 16
 _INTERACTION_PAIRS = (("C1", "C2"), ("C3", "C4"), ("C5", "C6"))
 _MAIN_EFFECT_FIELDS = ("C7", "C8", "C9", "C10")
 _LATENT_DIM = 4
