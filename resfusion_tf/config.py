@@ -8,7 +8,11 @@ default is written once.
 import dataclasses
 from typing import Optional
 
-STAGE_KINDS = ("gbdt", "deepfm", "dnn")
+# Stage kinds of a pipeline. `resfusion_tf.fusion.zoo` names the models of the
+# ResFusion comparison as sequences of these kinds, and
+# `resfusion_tf.fusion.registry.make_stage` builds them.
+STAGE_KINDS = ("gbdt", "deepfm", "dnn", "lr", "fm", "gbdt_lr", "gbdt2dnn", "gbdt2deepfm",
+               "gbdt_deepfm_average")
 MIXED_PRECISION_MODES = ("auto", "off", "mixed_float16", "mixed_bfloat16")
 
 
@@ -98,6 +102,9 @@ class GBDTConfig:
         early_stopping_num_trees_look_ahead: Trees trained past the best validation
             loss before stopping. Defaults to 50.
         num_threads: Training threads; 0 uses TF-DF's default. Defaults to 0.
+        leaf_num_trees: Maximum number of trees of the GBDT whose leaf indices feed
+            the GBDT+LR, GBDT2DNN and GBDT2DeepFM networks. Each tree is one more
+            categorical field of the network. Defaults to 30.
         max_rows: Largest number of training rows a GBDT stage trains on; a larger
             training split is sampled uniformly (seeded by `TrainConfig.seed`), and
             neural stages still see every row. None trains on every row. Defaults
@@ -117,6 +124,7 @@ class GBDTConfig:
     num_candidate_attributes_ratio: float = 0.5
     early_stopping_num_trees_look_ahead: int = 50
     num_threads: int = 0
+    leaf_num_trees: int = 30
     max_rows: Optional[int] = None
     memory_limit_mb: int = 0
 

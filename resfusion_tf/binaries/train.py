@@ -7,6 +7,7 @@ layout. Examples:
   resfusion-train --dataset=criteo --train_path=train.txt --eval_fraction=0.1 \
       --model_dir=runs/criteo --export_dir=exports/criteo
   resfusion-train --flagfile=criteo.flags
+  resfusion-train --model=GBDT2DeepFM
 """
 
 import dataclasses
@@ -22,6 +23,7 @@ from resfusion_tf.data.readers import DataError
 from resfusion_tf.data.schema import SchemaError
 from resfusion_tf.export.exporter import ExportError
 from resfusion_tf.fusion import training
+from resfusion_tf.fusion.zoo import ZOO_MODELS, model_stages
 from resfusion_tf.gbdt.preflight import GBDTMemoryError
 
 _DATA, _GBDT, _NEURAL, _RUN = DataConfig(), GBDTConfig(), NeuralConfig(), TrainConfig()
@@ -73,6 +75,9 @@ flags.DEFINE_float("gbdt_num_candidate_attributes_ratio", _GBDT.num_candidate_at
 flags.DEFINE_integer("gbdt_early_stopping_num_trees_look_ahead",
                      _GBDT.early_stopping_num_trees_look_ahead,
                      "Trees trained past the best validation loss before stopping.")
+flags.DEFINE_integer("gbdt_leaf_num_trees", _GBDT.leaf_num_trees,
+                     "Maximum trees of the GBDT whose leaves feed GBDT+LR, GBDT2DNN and "
+                     "GBDT2DeepFM.")
 flags.DEFINE_integer("gbdt_num_threads", _GBDT.num_threads, "TF-DF training threads; 0 is TF-DF's default.")
 flags.DEFINE_integer("gbdt_max_rows", 0,
                      "Largest number of training rows a GBDT stage trains on, as a uniform "
@@ -95,6 +100,9 @@ flags.DEFINE_integer("early_stopping_patience", _NEURAL.early_stopping_patience,
 # Run.
 flags.DEFINE_list("stages", list(_RUN.stages),
                   f"Stages in order, each one of {STAGE_KINDS}. Later stages fit the residual.")
+flags.DEFINE_enum("model", None, list(ZOO_MODELS),
+                  "Zoo model to train, by its paper name; replaces --stages with that "
+                  "model's stages, such as GBDTRes+DeepFM for gbdt,deepfm.")
 flags.DEFINE_enum("residual_space", _RUN.residual_space, ["logit", "probability"],
                   "Space in which later stages fit the residual.")
 flags.DEFINE_enum("mixed_precision", _RUN.mixed_precision, MIXED_PRECISION_MODES,
@@ -130,7 +138,8 @@ def config_from_flags() -> TrainConfig:
         subsample=FLAGS.gbdt_subsample,
         num_candidate_attributes_ratio=FLAGS.gbdt_num_candidate_attributes_ratio,
         early_stopping_num_trees_look_ahead=FLAGS.gbdt_early_stopping_num_trees_look_ahead,
-        num_threads=FLAGS.gbdt_num_threads, max_rows=FLAGS.gbdt_max_rows or None,
+        num_threads=FLAGS.gbdt_num_threads, leaf_num_trees=FLAGS.gbdt_leaf_num_trees,
+        max_rows=FLAGS.gbdt_max_rows or None,
         memory_limit_mb=FLAGS.gbdt_memory_limit_mb)
     neural = NeuralConfig(
         embedding_dim=FLAGS.embedding_dim,
@@ -139,7 +148,8 @@ def config_from_flags() -> TrainConfig:
         batch_size=FLAGS.batch_size, epochs=FLAGS.epochs,
         early_stopping_patience=FLAGS.early_stopping_patience)
     return TrainConfig(
-        data=data, gbdt=gbdt, neural=neural, stages=tuple(FLAGS.stages),
+        data=data, gbdt=gbdt, neural=neural,
+        stages=model_stages(FLAGS.model) if FLAGS.model else tuple(FLAGS.stages),
         residual_space=FLAGS.residual_space, mixed_precision=FLAGS.mixed_precision,
         cross_fit_folds=FLAGS.cross_fit_folds, seed=FLAGS.seed, model_dir=FLAGS.model_dir, export_dir=FLAGS.export_dir)
 

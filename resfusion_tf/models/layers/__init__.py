@@ -5,3 +5,4 @@ from resfusion_tf.models.layers.factorization_machine import FactorizationMachin
 from resfusion_tf.models.layers.feature_embedding import FeatureEmbedding
 from resfusion_tf.models.layers.mlp import MLP
 from resfusion_tf.models.layers.numeric_encoding import NumericEncoding
+from resfusion_tf.models.layers.leaf_embedding import LeafEmbedding

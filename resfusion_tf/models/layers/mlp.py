@@ -41,6 +41,17 @@ class MLP(keras.layers.Layer):
                 self.hidden_layers.append(keras.layers.Dropout(dropout, name=f"dropout_{i}"))
         self.output_layer = keras.layers.Dense(1, dtype="float32", name="logit")
 
+    def build(self, input_shape):
+        # Building the sublayers here, not lazily in call(), lets `.keras` loading
+        # restore their weights: Keras builds a loaded layer from its input shape only.
+        shape = tuple(input_shape)
+        for layer in self.hidden_layers:
+            if isinstance(layer, keras.layers.Dense):
+                layer.build(shape)
+                shape = shape[:-1] + (layer.units,)
+        self.output_layer.build(shape)
+        self.built = True
+
     def call(self, inputs, training=None):
         x = inputs
         for layer in self.hidden_layers:

@@ -1,0 +1,1 @@
+"""Paper experiments: the ResFusion model comparison on Criteo, Avazu and iPinYou."""
