@@ -4,6 +4,7 @@ import dataclasses
 import importlib.metadata
 import os
 import platform
+import subprocess
 import sys
 
 import numpy as np
@@ -25,19 +26,22 @@ _PACKAGES = ("tensorflow", "tensorflow-decision-forests", "keras", "tf_keras", "
 
 @dataclasses.dataclass
 class RunHeader:
-    """Provenance of a table: the command, package versions and the machine.
+    """Provenance of a table: the command, code revision, package versions and the machine.
 
     Attributes:
         command: The exact command line.
         packages: Package name to installed version.
         machine: One-line description of the CPU, memory and accelerators.
         data: One-line description of the data and splits.
+        revision: Git commit of the code, with "+ uncommitted changes" when the
+            tree differs from it. Defaults to "".
     """
 
     command: str
     packages: dict[str, str]
     machine: str
     data: str
+    revision: str = ""
 
 
 def package_versions() -> dict[str, str]:
@@ -81,10 +85,27 @@ def machine_description() -> str:
             f"{_memory_gib()} memory, {len(gpus)} GPUs")
 
 
+def code_revision() -> str:
+    """Returns the git commit of the checkout, or "unknown" outside a git checkout."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root,
+                                capture_output=True, text=True, check=True, timeout=30)
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                cwd=root, capture_output=True, text=True, check=True,
+                                timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    revision = commit.stdout.strip()
+    if status.stdout.strip():
+        revision += " + uncommitted changes"
+    return revision
+
+
 def make_header(data: str) -> RunHeader:
-    """Returns the header of the current process: its command line, packages and machine."""
+    """Returns the header of the current process: its command line, code, packages and machine."""
     command = " ".join(["python -m experiments.run", *sys.argv[1:]])
-    return RunHeader(command, package_versions(), machine_description(), data)
+    return RunHeader(command, package_versions(), machine_description(), data, code_revision())
 
 
 def _mean_std(values: pd.Series, digits: int) -> str:
@@ -175,6 +196,10 @@ def render_markdown(dataset: str, header: RunHeader, results: pd.DataFrame, note
         f"# {dataset}: model comparison",
         "",
         f"- Command: `{header.command}`",
+    ]
+    if header.revision:
+        parts.append(f"- Code: git {header.revision}")
+    parts += [
         f"- Packages: {versions}",
         f"- Machine: {header.machine}",
         f"- Data: {header.data}",

@@ -52,3 +52,13 @@ def test_write_report_writes_chart(tmp_path):
 @pytest.mark.parametrize("name", ["python", "tensorflow", "keras"])
 def test_package_versions_lists_stack(name):
     assert report.package_versions()[name]
+
+
+def test_code_revision_names_a_commit():
+    revision = report.code_revision()
+    assert revision == "unknown" or len(revision.split()[0]) >= 7
+
+
+def test_markdown_shows_revision():
+    header = report.RunHeader("cmd", {}, "machine", "data", revision="abc1234")
+    assert "- Code: git abc1234" in report.render_markdown("x", header, _results(), notes="")

@@ -47,6 +47,9 @@ flags.DEFINE_string("eval_path", "", "Separate test files. Default: a random hol
 flags.DEFINE_enum("split", "paper", list(SPLIT_PROTOCOLS),
                   "'paper': random 90/10 train/test, then 10% of train for validation. "
                   "'bars_x4': random 8:1:1 train/validation/test.")
+flags.DEFINE_integer("cross_fit_folds", None,
+                     "Cross-fitting folds of every multi-stage model and the K study. "
+                     "Default: the dataset config's.", lower_bound=0)
 flags.DEFINE_string("work_dir", "",
                     "Directory for TensorBoard logs of every run. Default: a temporary "
                     "directory, deleted at the end.")
@@ -130,7 +133,8 @@ def describe_data(experiment: ExperimentConfig, splits: Splits) -> str:
     shared = os.path.dirname(os.path.dirname(os.path.abspath(source)))
     if source.startswith(shared) and os.path.basename(shared) == "data":
         source = os.path.relpath(source, os.path.dirname(shared))
-    return (f"{source}; split {FLAGS.split} (seed {data.split_seed}): "
+    return (f"{source}; split {FLAGS.split} (seed {data.split_seed}), "
+            f"{experiment.train.cross_fit_folds} cross-fitting folds: "
             f"{len(splits.train)} train, {len(splits.valid)} validation, "
             f"{len(splits.evaluation)} test rows; test positive rate "
             f"{splits.evaluation.positive_rate():.2%} "
@@ -141,6 +145,9 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}. Pass options as --flag=value.")
     experiment = get_config(FLAGS.dataset).with_data(FLAGS.train_path, FLAGS.eval_path, FLAGS.split)
+    if FLAGS.cross_fit_folds is not None:
+        experiment = dataclasses.replace(experiment, train=dataclasses.replace(
+            experiment.train, cross_fit_folds=FLAGS.cross_fit_folds))
     try:
         models = selected_models(FLAGS.models)
     except ValueError as error:

@@ -14,6 +14,7 @@ def test_runner_writes_tables_and_chart(tmp_path):
     export_dir = tmp_path / "exports"
     command = [sys.executable, "-m", "experiments.run", "--dataset=synthetic",
                "--models=LR,GBDTRes+DeepFM", "--seeds=1", "--k_iterations=0,1",
+               "--cross_fit_folds=0",
                f"--output_dir={output_dir}", f"--export_dir={export_dir}"]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=900)
     assert result.returncode == 0, result.stderr[-5000:]
@@ -33,6 +34,8 @@ def test_runner_writes_tables_and_chart(tmp_path):
     assert "--models=LR,GBDTRes+DeepFM" in markdown
     assert "tensorflow-decision-forests 1.12.0" in markdown
     assert "usable cores" in markdown
+    assert "0 cross-fitting folds" in markdown
+    assert "- Code: git " in markdown
     assert "| GBDTRes+DeepFM | 1 |" in markdown
     assert "## Residual iterations K" in markdown
     assert (output_dir / "auc.png").stat().st_size > 1000
