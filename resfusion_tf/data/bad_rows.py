@@ -16,7 +16,7 @@ from resfusion_tf.data.errors import TRUNCATED_FILE, BadRowError
 ON_BAD_ROW_CHOICES = ("error", "skip")
 BAD_ROWS_FILENAME = "bad_rows.tsv"
 _BAD_ROWS_HEADER = ("file", "line", "column", "reason", "value", "row")
-# Longest row text kept in the bad-rows file, in characters.
+# Maximum length of the row text kept in the bad-rows file, in characters.
 _MAX_ROW_TEXT = 2000
 
 

@@ -1,10 +1,10 @@
 """The shared row parser: validates one line of a click log against a schema.
 
 Both the in-memory reader and the streaming reader parse every line with
-`RowParser`, so a row is judged the same way whatever reads it. A line is valid when
-it has exactly one field per schema column, its label is 0 or 1 (0.0 and 1.0 are
-accepted), every numeric field is empty (missing) or a finite float32 number, and
-every used field is valid UTF-8. Lines may end in LF or CRLF.
+`RowParser`, so a row is judged the same way whatever reads it. A valid line has
+exactly one field per schema column and a label of 0 or 1 (0.0 and 1.0 are accepted). Each
+numeric field is empty (missing) or a finite float32 number, and each used field is
+valid UTF-8. Lines may end in LF or CRLF.
 """
 
 import gzip
@@ -101,7 +101,7 @@ def empty_file_error(path: str, schema: FeatureSchema) -> EmptyFileError:
     """Returns the error for a file that has no data row."""
     what = "only a header" if schema.header else "no lines"
     return EmptyFileError(
-        f"{path}:1: the file has {what}, so it holds no data row. Remove it from the "
+        f"{path}:1: the file has {what}, so it contains no data row. Remove it from the "
         f"input paths, or regenerate it. {_SKIP_HINT}",
         path=path, line=1, column=None, reason=errors.EMPTY_FILE, value="")
 

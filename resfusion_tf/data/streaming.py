@@ -207,29 +207,43 @@ class StreamingData:
     bad_rows: BadRowLog
     rule: _SplitRule
 
-    def _file_lines(self, input_file: InputFile, split: str) -> tf.data.Dataset:
-        compression = "GZIP" if input_file.path.endswith(".gz") else ""
-        lines = tf.data.TextLineDataset(input_file.path, compression_type=compression,
-                                        buffer_size=_READ_BUFFER_BYTES)
-        if input_file.readable_lines >= 0:
-            lines = lines.take(input_file.readable_lines)
-        lines = lines.enumerate(start=1)
-        if self.schema.header:
-            lines = lines.skip(1)
-        skipped = tf.constant(input_file.skipped_lines or [0], dtype=tf.int64)
-        index, is_eval_file = input_file.index, input_file.is_eval_file
+    def _lines(self, input_files: list, split: str) -> tf.data.Dataset:
+        """Streams `(file_index, line_number, line)` of the rows of `split`, in order.
+
+        One `flat_map` over a table of the files builds a single pipeline, so its
+        functions are traced once whatever the number of files.
+        """
+        is_eval_file = input_files[0].is_eval_file
+        table = tf.data.Dataset.from_tensor_slices((
+            [f.path for f in input_files],
+            tf.constant([f.index for f in input_files], tf.int64),
+            ["GZIP" if f.path.endswith(".gz") else "" for f in input_files],
+            tf.constant([f.readable_lines for f in input_files], tf.int64),
+        ))
+        # Sorted keys `file_index * 2^32 + line` of the rows the scan skipped.
+        skipped_keys = sorted((f.index << 32) + line for f in input_files
+                              for line in f.skipped_lines)
+        skipped = tf.constant(skipped_keys or [-1], dtype=tf.int64)
+        header = self.schema.header
         rule = self.rule
 
-        def keep(line_number, line):
+        def keep(file_index, line_number, line):
             del line
-            position = tf.minimum(tf.searchsorted(skipped, [line_number]), tf.size(skipped) - 1)
-            is_skipped = tf.equal(tf.gather(skipped, position)[0], line_number)
-            in_split = rule.split_mask_tf(is_eval_file, index, line_number, split)
+            key = file_index * (1 << 32) + line_number
+            position = tf.minimum(tf.searchsorted(skipped, [key]), tf.size(skipped) - 1)
+            is_skipped = tf.equal(tf.gather(skipped, position)[0], key)
+            in_split = rule.split_mask_tf(is_eval_file, file_index, line_number, split)
             return tf.logical_and(tf.logical_not(is_skipped), in_split)
 
-        lines = lines.filter(keep)
-        return lines.map(lambda line_number, line: (tf.constant(index, tf.int64), line_number,
-                                                    line))
+        def file_lines(path, file_index, compression, readable_lines):
+            lines = tf.data.TextLineDataset(path, compression_type=compression,
+                                            buffer_size=_READ_BUFFER_BYTES)
+            lines = lines.take(readable_lines).enumerate(start=1)
+            if header:
+                lines = lines.skip(1)
+            return lines.map(lambda line_number, line: (file_index, line_number, line))
+
+        return table.flat_map(file_lines).filter(keep)
 
     def dataset(self, split: str, batch_size: int) -> tf.data.Dataset:
         """Streams `split` as batches of `(features, labels, in_gbdt_sample)`.
@@ -246,13 +260,9 @@ class StreamingData:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
         from_eval_files = split == "eval" and self.rule.separate_eval
         input_files = [f for f in self.files if f.is_eval_file == from_eval_files]
-        lines = None
-        for input_file in input_files:
-            file_lines = self._file_lines(input_file, split)
-            lines = file_lines if lines is None else lines.concatenate(file_lines)
         bound = self.sample_bounds.get(split, row_hash.MODULUS)
         parse = _make_batch_parser(self.schema, bound)
-        return (lines.batch(batch_size)
+        return (self._lines(input_files, split).batch(batch_size)
                 .map(parse, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
                 .prefetch(_PREFETCH_BATCHES))
 
