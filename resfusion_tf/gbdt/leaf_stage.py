@@ -7,6 +7,7 @@ with TF-DF's `call_get_leaves`, so the exported model still takes raw features.
 """
 
 import dataclasses
+import json
 import os
 import time
 from typing import Callable
@@ -29,6 +30,11 @@ from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, make_residual_data
 from resfusion_tf.residual.spaces import LogitSpace
 
 LeafModelBuilder = Callable[..., keras.Model]
+# Written by `LeafStage.save` beside the forest and the network: the leaf input size
+# that the network must be rebuilt with before its weights are loaded.
+# NOTE: `resfusion_tf.fusion.restore` does not rebuild leaf stages from these files yet,
+# so resfusion-export rejects them; resfusion-train --export_dir exports them.
+LEAF_STAGE_FILE = "leaf_stage.json"
 _LEAVES_BATCH_SIZE = 4096
 
 
@@ -81,6 +87,7 @@ class LeafStage(Stage):
         self.gbdt_model = None
         self.network = None
         self.num_tree_nodes = 0
+        self.leaf_shape = None
         self.feature_names = ()
 
     def fit(self, context: StageContext) -> None:
@@ -99,6 +106,7 @@ class LeafStage(Stage):
         size = forest_size(self.gbdt_model)
         self.num_tree_nodes = size.num_nodes
         leaf_shape = LeafShape(size.num_trees, max(size.max_leaves_per_tree, 1))
+        self.leaf_shape = leaf_shape
         logging.info("Stage %d (%s): trained %d trees with at most %d leaves in %.1f s.",
                      context.index, self.kind, leaf_shape.num_trees, leaf_shape.leaves_per_tree,
                      time.time() - start)
@@ -149,6 +157,9 @@ class LeafStage(Stage):
     def save(self, directory: str) -> None:
         self.gbdt_model.save(os.path.join(directory, "tfdf_model"))
         self.network.save(os.path.join(directory, f"{self.kind}.keras"))
+        with open(os.path.join(directory, LEAF_STAGE_FILE), "w", encoding="utf-8") as handle:
+            json.dump({**dataclasses.asdict(self.leaf_shape),
+                       "num_tree_nodes": self.num_tree_nodes}, handle, indent=2)
 
     def num_parameters(self) -> int:
         """Returns the tree node count plus the network's parameter count."""

@@ -1,3 +1,4 @@
+import json
 import os
 
 import numpy as np
@@ -10,7 +11,7 @@ from resfusion_tf.export.composite import CompositeModel
 from resfusion_tf.fusion.parameters import count_parameters
 from resfusion_tf.fusion.registry import make_stage
 from resfusion_tf.fusion.stage import StageContext
-from resfusion_tf.gbdt.leaf_stage import LeafStage, predict_leaves
+from resfusion_tf.gbdt.leaf_stage import LEAF_STAGE_FILE, LeafStage, predict_leaves
 from resfusion_tf.models.model_testing import LAYOUTS, TINY_NEURAL, tiny_statistics, tiny_table
 from resfusion_tf.residual.spaces import LogitSpace
 
@@ -53,6 +54,10 @@ def test_leaf_stage_serves_and_round_trips(kind, layout, tmp_path):
     stage.save(str(tmp_path / "stage"))
     assert os.path.isdir(tmp_path / "stage" / "tfdf_model")
     assert os.path.isfile(tmp_path / "stage" / f"{kind}.keras")
+    with open(tmp_path / "stage" / LEAF_STAGE_FILE) as handle:
+        saved_shape = json.load(handle)
+    assert saved_shape["num_trees"] == leaves.shape[1]
+    assert saved_shape["leaves_per_tree"] == stage.leaf_shape.leaves_per_tree
 
 
 def test_leaf_stage_fits_a_residual(tmp_path):
