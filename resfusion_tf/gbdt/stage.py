@@ -14,8 +14,8 @@ from resfusion_tf.data.examples import ExampleTable
 from resfusion_tf.fusion.heads import GBDTHead
 from resfusion_tf.fusion.stage import Stage, StageContext, predict_head
 from resfusion_tf.gbdt.line_search import logit_step_size
-from resfusion_tf.residual.spaces import LogitSpace
 from resfusion_tf.gbdt.sampling import sample_training_rows
+from resfusion_tf.residual.spaces import LogitSpace
 
 _TFDF_BATCH_SIZE = 4096
 TFDF_MODEL_DIRECTORY = "tfdf_model"
@@ -79,11 +79,11 @@ class GBDTStage(Stage):
         self.scale = 1.0
 
     def fit(self, context: StageContext) -> None:
+        context = sample_training_rows(context)
         config = context.config
         if context.is_first:
             task = tfdf.keras.Task.CLASSIFICATION
             train_data = make_tfdf_dataset(context.train, context.train.labels)
-        context = sample_training_rows(context)
             valid_data = make_tfdf_dataset(context.valid, context.valid.labels)
         else:
             task = tfdf.keras.Task.REGRESSION
