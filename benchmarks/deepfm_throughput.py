@@ -2,10 +2,17 @@
 
 Both models get the same rows of the Criteo sample, the same vocabulary, embedding
 dimension, hidden units, dropout, L2, batch size and optimizer. resfusion_tf trains
-through the neural stage's own path: `make_residual_dataset` over raw strings and
-floats, with vocabulary lookup and the numeric transform inside the model, compiled
-by `compile_training_model`, fed as `NeuralStage.fit` feeds it. DeepCTR 0.9 takes pre-encoded integer ids and
-standardized floats, and runs in a subprocess with `TF_USE_LEGACY_KERAS=1`.
+through the neural stage's own in-memory path, as `NeuralStage.fit` does: the raw-input
+DeepFM's `FeatureEmbedding.encode` encodes the table once inside
+`make_residual_dataset`, and the model over encoded features from
+`split_encoded_model`, which shares the raw model's weights, is compiled by
+`compile_training_model`. DeepCTR 0.9 takes pre-encoded integer ids and standardized
+floats, and runs in a subprocess with `TF_USE_LEGACY_KERAS=1`.
+
+The two DeepFMs differ in one point of architecture: resfusion_tf embeds the 13
+numeric fields too (39 fields into the FM and a 624-wide MLP input at embedding 16),
+while DeepCTR feeds them as raw values to the linear part and the MLP only (26 FM
+fields and a 429-wide MLP input).
 
 The repeats alternate between the two, and the DeepCTR process stays alive across
 them, so both are warm and share the machine's load alike. The first epoch of each
@@ -30,6 +37,7 @@ import numpy as np  # noqa: E402
 from resfusion_tf.config import NeuralConfig  # noqa: E402
 from resfusion_tf.data.statistics import compute_statistics, transform_numeric  # noqa: E402
 from resfusion_tf.models.deepfm import build_deepfm  # noqa: E402
+from resfusion_tf.models.encoded_training import split_encoded_model  # noqa: E402
 from resfusion_tf.models.stage import compile_training_model  # noqa: E402
 from resfusion_tf.residual.dataset import make_residual_dataset  # noqa: E402
 
@@ -127,11 +135,12 @@ def main():
                  f"{config.batch_size}, Adam {config.learning_rate}")
 
     keras.utils.set_random_seed(0)
-    model = build_deepfm(table.schema, statistics, config)
+    encoded = split_encoded_model(build_deepfm(table.schema, statistics, config))
+    model = encoded.model
     compile_training_model(model, keras.losses.BinaryCrossentropy(from_logits=True), config)
     # As in NeuralStage.fit: one endless dataset and a fixed number of steps per epoch.
-    dataset = make_residual_dataset(table, None, config.batch_size, shuffle=True,
-                                    seed=0).repeat()
+    dataset = make_residual_dataset(table, None, config.batch_size, shuffle=True, seed=0,
+                                    encoder=encoded.feature_embedding.encode).repeat()
     steps = math.ceil(len(table) / config.batch_size)
     timer = common.make_epoch_timer()
 

@@ -2,7 +2,7 @@
 
 import math
 import os
-from typing import Callable
+from typing import Callable, Optional
 
 import keras
 import numpy as np
@@ -13,6 +13,7 @@ from resfusion_tf import metrics
 from resfusion_tf.config import NeuralConfig
 from resfusion_tf.fusion.heads import KerasHead
 from resfusion_tf.fusion.stage import Stage, StageContext
+from resfusion_tf.models.encoded_training import split_encoded_model
 from resfusion_tf.models.inputs import make_inputs
 from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, make_residual_dataset
 from resfusion_tf.residual.spaces import LogitSpace
@@ -35,8 +36,16 @@ class ValidationAUC(keras.callbacks.Callback):
                      epoch + 1, logs["val_auc"])
 
 
-def build_training_model(model: keras.Model, context: StageContext):
+def build_training_model(model: keras.Model, context: StageContext,
+                         inputs: Optional[dict] = None):
     """Wraps `model` so that its output is the cumulative prediction, and picks the loss.
+
+    Args:
+        model: Model with a `[batch]` float32 output.
+        context: The stage's context, which says whether it is a first stage and in
+            which space it fits.
+        inputs: New `keras.Input`s matching `model`'s inputs. Defaults to the raw
+            features of the training schema.
 
     Returns:
         `(training_model, loss)`. A first stage trains its logit with log loss. A
@@ -47,7 +56,8 @@ def build_training_model(model: keras.Model, context: StageContext):
     if context.is_first:
         return model, keras.losses.BinaryCrossentropy(from_logits=True)
 
-    inputs = make_inputs(context.train.schema)
+    if inputs is None:
+        inputs = make_inputs(context.train.schema)
     previous = keras.Input(shape=(), dtype="float32", name=PREVIOUS_STATE_KEY)
     output = keras.layers.Add(dtype="float32", name="cumulative")([previous, model(inputs)])
     training_model = keras.Model({**inputs, PREVIOUS_STATE_KEY: previous}, output)
@@ -86,7 +96,19 @@ class NeuralStage(Stage):
         keras.utils.set_random_seed(context.config.seed + context.index)
         self.feature_names = context.train.schema.features
         self.model = self.builder(context.train.schema, context.statistics, config)
-        training_model, loss = build_training_model(self.model, context)
+        # In memory, the stage trains a model over encoded features that shares every
+        # layer and weight with self.model, the raw-input model that gets exported. The
+        # same FeatureEmbedding layer encodes the table once, so no step looks up strings.
+        # TODO: streaming inputs still train the raw-input model and look up strings
+        # on every step.
+        encoded = None if context.streams is not None else split_encoded_model(self.model)
+        encoder = None
+        if encoded is None:
+            training_model, loss = build_training_model(self.model, context)
+        else:
+            encoder = encoded.feature_embedding.encode
+            training_model, loss = build_training_model(
+                encoded.model, context, encoded.feature_embedding.make_encoded_inputs())
         compile_training_model(training_model, loss, config)
 
         if context.streams is not None:
@@ -100,10 +122,11 @@ class NeuralStage(Stage):
             # columns cost about 0.6 s per epoch on the Criteo sample on 2 CPU cores.
             train_data = make_residual_dataset(context.train, context.train_state,
                                                config.batch_size, shuffle=True,
-                                               seed=context.config.seed).repeat()
+                                               seed=context.config.seed,
+                                               encoder=encoder).repeat()
             steps_per_epoch = math.ceil(len(context.train) / config.batch_size)
             valid_data = make_residual_dataset(context.valid, context.valid_state, 8192,
-                                               shuffle=False, seed=0)
+                                               shuffle=False, seed=0, encoder=encoder)
             valid_labels, num_rows = context.valid.labels, len(context.train)
         callbacks = [
             ValidationAUC(valid_data, valid_labels),

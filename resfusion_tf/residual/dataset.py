@@ -5,7 +5,7 @@ is computed once per split by the earlier stages and passed in as an array, so i
 reused by every epoch instead of being recomputed.
 """
 
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -15,6 +15,31 @@ from resfusion_tf.data.examples import ExampleTable
 # Name of the extra input that carries the previous prediction into a training model.
 PREVIOUS_STATE_KEY = "previous_state"
 
+# Rows per call of an encoder when `make_residual_dataset` encodes a whole table.
+_ENCODE_BATCH_SIZE = 65536
+
+Encoder = Callable[[dict], dict]
+
+
+def encode_columns(features: dict, encoder: Encoder) -> dict:
+    """Encodes whole in-memory feature columns once, batch by batch.
+
+    Args:
+        features: dict mapping each raw feature to a column array.
+        encoder: Function from a dict of raw feature batches to a dict of encoded
+            tensors whose first dimension is the batch, such as
+            `FeatureEmbedding.encode`.
+
+    Returns:
+        A dict of the encoded tensors over all rows.
+    """
+    batches = tf.data.Dataset.from_tensor_slices(features).batch(_ENCODE_BATCH_SIZE)
+    batches = batches.map(encoder, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    parts = list(batches)
+    if not parts:
+        return encoder({name: tf.convert_to_tensor(values) for name, values in features.items()})
+    return {key: tf.concat([part[key] for part in parts], axis=0) for key in parts[0]}
+
 
 def make_residual_dataset(
     table: ExampleTable,
@@ -22,6 +47,7 @@ def make_residual_dataset(
     batch_size: int,
     shuffle: bool,
     seed: int,
+    encoder: Optional[Encoder] = None,
 ) -> tf.data.Dataset:
     """Returns batches of `(features, label)`, features holding the previous state.
 
@@ -32,11 +58,17 @@ def make_residual_dataset(
         batch_size: Examples per batch.
         shuffle: Whether to reshuffle the rows every epoch.
         seed: Shuffle seed.
+        encoder: Optional function from raw feature batches to model inputs, such
+            as `FeatureEmbedding.encode`. It runs once over the whole table before
+            the first batch, so every epoch gathers encoded rows instead of encoding
+            strings again, and the batches hold its outputs instead of raw features.
 
     Raises:
         ValueError: if `previous_state` does not have one value per row.
     """
     features = dict(table.features)
+    if encoder is not None:
+        features = encode_columns(features, encoder)
     if previous_state is not None:
         previous_state = np.asarray(previous_state, np.float32)
         if previous_state.shape != (len(table),):

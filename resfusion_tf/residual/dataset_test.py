@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from resfusion_tf.data import synthetic
 from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, make_residual_dataset
@@ -53,3 +54,28 @@ def test_first_stage_has_no_previous_state(table):
 def test_rejects_state_of_wrong_length(table):
     with pytest.raises(ValueError, match="previous_state must have shape"):
         make_residual_dataset(table, np.zeros(3), 8, shuffle=False, seed=0)
+
+
+def _encode_site_lengths(features):
+    return {"site_length": tf.strings.length(features["C1"])}
+
+
+def test_encoder_output_replaces_raw_features(table):
+    state = np.arange(len(table), dtype=np.float32)
+    batches = list(make_residual_dataset(table, state, 32, shuffle=False, seed=0,
+                                         encoder=_encode_site_lengths))
+    features = batches[0][0]
+    assert set(features) == {"site_length", PREVIOUS_STATE_KEY}
+    lengths = np.concatenate([features["site_length"].numpy() for features, _ in batches])
+    expected = [len(value.encode()) for value in table.features["C1"]]
+    np.testing.assert_array_equal(lengths, expected)
+
+
+def test_encoded_rows_stay_with_their_state(table):
+    state = np.arange(len(table), dtype=np.float32)
+    expected = np.array([len(value.encode()) for value in table.features["C1"]])
+    dataset = make_residual_dataset(table, state, 16, shuffle=True, seed=4,
+                                    encoder=_encode_site_lengths)
+    for features, _ in dataset:
+        rows = features[PREVIOUS_STATE_KEY].numpy().astype(int)
+        np.testing.assert_array_equal(features["site_length"].numpy(), expected[rows])

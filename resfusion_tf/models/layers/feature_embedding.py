@@ -6,6 +6,12 @@ import tensorflow as tf
 from resfusion_tf.models.layers.categorical_lookup import CategoricalLookup
 from resfusion_tf.models.layers.numeric_encoding import NumericEncoding
 
+# Keys of the encoded inputs that `FeatureEmbedding.encode` returns and `call` accepts.
+CATEGORICAL_IDS_KEY = "encoded_categorical_ids"
+NUMERIC_VALUES_KEY = "encoded_numeric_values"
+NUMERIC_MISSING_KEY = "encoded_numeric_missing"
+ENCODED_KEYS = (CATEGORICAL_IDS_KEY, NUMERIC_VALUES_KEY, NUMERIC_MISSING_KEY)
+
 
 @keras.saving.register_keras_serializable(package="resfusion_tf")
 class FeatureEmbedding(keras.layers.Layer):
@@ -15,6 +21,11 @@ class FeatureEmbedding(keras.layers.Layer):
     field's OOV and missing values have their own learned row. Numeric fields go
     through `NumericEncoding`. Numeric field j is embedded as `x_j * v_j` when present
     and as a learned `m_j` when missing, the usual DeepFM treatment of dense fields.
+
+    The layer also accepts the output of its own `encode` method in place of raw
+    features. Training pipelines use that to run the string lookup once in `tf.data`
+    and to train an XLA-compiled model over integer ids, while the exported model
+    calls the same layer, with the same lookup tables and weights, on raw features.
 
     Args:
         vocabularies: dict mapping each categorical field to its known values. May be
@@ -98,8 +109,46 @@ class FeatureEmbedding(keras.layers.Layer):
                 shape=(num_numeric,), initializer="zeros", name="missing_linear")
         self.built = True
 
+    def encode(self, inputs: dict) -> dict:
+        """Encodes raw features into the inputs that `call` also accepts.
+
+        Args:
+            inputs: dict of raw features, as `call` takes them.
+
+        Returns:
+            A dict with `CATEGORICAL_IDS_KEY` (int64 `[batch, categorical fields]`
+            ids of the fused table) when the layer has categorical fields, and
+            `NUMERIC_VALUES_KEY` and `NUMERIC_MISSING_KEY` (float32 `[batch, numeric
+            fields]`) when it has numeric fields.
+        """
+        encoded = {}
+        if self.numeric is not None:
+            encoded[NUMERIC_VALUES_KEY], encoded[NUMERIC_MISSING_KEY] = self.numeric(inputs)
+        if self.lookup is not None:
+            encoded[CATEGORICAL_IDS_KEY] = self.lookup(inputs)
+        return encoded
+
+    def make_encoded_inputs(self) -> dict:
+        """Returns one `keras.Input` per key of `encode`'s output, named as the key."""
+        inputs = {}
+        if self.numeric is not None:
+            width = len(self.numeric_means)
+            inputs[NUMERIC_VALUES_KEY] = keras.Input(
+                shape=(width,), dtype="float32", name=NUMERIC_VALUES_KEY)
+            inputs[NUMERIC_MISSING_KEY] = keras.Input(
+                shape=(width,), dtype="float32", name=NUMERIC_MISSING_KEY)
+        if self.lookup is not None:
+            inputs[CATEGORICAL_IDS_KEY] = keras.Input(
+                shape=(len(self.vocabularies),), dtype="int64", name=CATEGORICAL_IDS_KEY)
+        return inputs
+
+    @staticmethod
+    def is_encoded(inputs: dict) -> bool:
+        """Returns whether `inputs` is the output of `encode` rather than raw features."""
+        return bool(inputs) and set(inputs) <= set(ENCODED_KEYS)
+
     def _embed_numeric(self, inputs):
-        values, missing = self.numeric(inputs)
+        values, missing = inputs[NUMERIC_VALUES_KEY], inputs[NUMERIC_MISSING_KEY]
         table = tf.convert_to_tensor(self.numeric_table, tf.float32)
         missing_table = tf.convert_to_tensor(self.missing_table, tf.float32)
         embeddings = values[:, :, None] * table + missing[:, :, None] * missing_table
@@ -111,7 +160,7 @@ class FeatureEmbedding(keras.layers.Layer):
         return embeddings, linear
 
     def _embed_categorical(self, inputs):
-        ids = self.lookup(inputs)
+        ids = inputs[CATEGORICAL_IDS_KEY]
         embeddings = tf.gather(tf.convert_to_tensor(self.categorical_table, tf.float32), ids)
         weights = tf.gather(tf.convert_to_tensor(self.categorical_linear, tf.float32), ids)
         if self.l2:
@@ -121,6 +170,8 @@ class FeatureEmbedding(keras.layers.Layer):
         return embeddings, tf.reduce_sum(weights, axis=1)
 
     def call(self, inputs: dict):
+        if not self.is_encoded(inputs):
+            inputs = self.encode(inputs)
         parts, linear = [], 0.0
         if self.numeric is not None:
             embeddings, numeric_linear = self._embed_numeric(inputs)

@@ -53,3 +53,22 @@ def test_config_is_complete():
     config = layer.get_config()
     restored = FeatureEmbedding.from_config(config)
     assert restored.get_config() == config
+
+
+def test_encoded_inputs_give_raw_outputs():
+    layer = FeatureEmbedding({"site": ["a"]}, {"x": 0.5}, {"x": 2.0}, embedding_dim=3)
+    raw_embeddings, raw_linear = layer(_inputs())
+    encoded = layer.encode(_inputs())
+    assert FeatureEmbedding.is_encoded(encoded)
+    assert not FeatureEmbedding.is_encoded(_inputs())
+    embeddings, linear = layer(encoded)
+    np.testing.assert_array_equal(embeddings.numpy(), raw_embeddings.numpy())
+    np.testing.assert_array_equal(linear.numpy(), raw_linear.numpy())
+
+
+def test_encoded_ids_keep_oov_and_missing_buckets():
+    layer = FeatureEmbedding({"site": ["a"]}, {}, {}, embedding_dim=2)
+    encoded = layer.encode({"site": tf.constant(["a", "unseen", ""])})
+    assert set(encoded) == {"encoded_categorical_ids"}
+    # One field: id 0 is its OOV bucket, 1 its missing bucket, 2 the value "a".
+    assert encoded["encoded_categorical_ids"].numpy().ravel().tolist() == [2, 0, 1]
