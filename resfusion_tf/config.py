@@ -174,8 +174,9 @@ class TrainConfig:
             off on CPU and picks bfloat16 on GPUs that support it. Defaults to "auto".
         cross_fit_folds: Folds for the out-of-fold predictions that every stage but the
             last passes to the next one on the training rows (see
-            `resfusion_tf.fusion.pipeline.cross_fitted_outputs`). Each fold trains one
-            extra copy of the stage. 0 or 1 uses the stage's in-sample predictions.
+            `resfusion_tf.fusion.pipeline.fit_cross_fitted_stage`). Each fold trains
+            one copy of the stage, and the served stage averages the copies. 0 or 1
+            trains the stage once on every row and passes its in-sample predictions.
             Defaults to 3.
         seed: Seed of model initialization, shuffling and tree sampling. Defaults to 0.
         model_dir: Directory for metrics.json, TensorBoard logs and trained stages.

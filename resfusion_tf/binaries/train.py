@@ -109,7 +109,8 @@ flags.DEFINE_enum("mixed_precision", _RUN.mixed_precision, MIXED_PRECISION_MODES
                   "Keras dtype policy of neural stages. 'auto' is off on CPU.")
 flags.DEFINE_integer("cross_fit_folds", _RUN.cross_fit_folds,
                      "Folds of out-of-fold predictions passed between stages on training "
-                     "rows; each fold trains one extra copy of the stage. 0 or 1: in-sample.")
+                     "rows. Each fold trains one copy of the stage, and the served stage "
+                     "averages them. 0 or 1: one fit on every row, in-sample predictions.")
 flags.DEFINE_integer("seed", _RUN.seed, "Seed of model initialization and shuffling.")
 flags.DEFINE_string("model_dir", _RUN.model_dir,
                     "Directory for metrics.json, TensorBoard logs and trained stages.")

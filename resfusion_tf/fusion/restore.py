@@ -26,6 +26,7 @@ from resfusion_tf.data.schema import FeatureSchema
 from resfusion_tf.data.statistics import FeatureStatistics
 from resfusion_tf.export import model_card as model_card_lib
 from resfusion_tf.export.composite import CompositeModel
+from resfusion_tf.fusion.ensemble import AveragingHead
 from resfusion_tf.fusion.heads import GBDTHead, KerasHead
 from resfusion_tf.fusion.registry import make_stage
 from resfusion_tf.gbdt.stage import STAGE_FILE, TFDF_MODEL_DIRECTORY
@@ -113,6 +114,27 @@ def _restore_neural(directory: str, index: int, kind: str, schema: FeatureSchema
     return KerasHead(model, schema.features)
 
 
+def _fold_member_directories(directory: str, kind: str) -> list[str]:
+    """Returns the member directories of a cross-fitted stage, or [] for a single model.
+
+    A stage fitted with `--cross_fit_folds` is the average of its fold copies, saved
+    as `member_<i>_<kind>/` by `EnsembleStage.save`.
+    """
+    if not os.path.isdir(directory):
+        return []
+    prefix, suffix = "member_", f"_{kind}"
+    names = [name for name in os.listdir(directory)
+             if name.startswith(prefix) and name.endswith(suffix)]
+    names.sort(key=lambda name: int(name[len(prefix):-len(suffix)]))
+    return [os.path.join(directory, name) for name in names]
+
+
+def _restore_head(directory, index, kind, space, schema, statistics, config):
+    if kind == "gbdt":
+        return _restore_gbdt(directory, index, space)
+    return _restore_neural(directory, index, kind, schema, statistics, config)
+
+
 def restore_run(model_dir: str) -> RestoredRun:
     """Rebuilds every stage head of the run in `model_dir`.
 
@@ -136,11 +158,10 @@ def restore_run(model_dir: str) -> RestoredRun:
         for stage in card["stages"]:
             index, kind = int(stage["index"]), stage["kind"]
             directory = os.path.join(model_dir, "stages", f"{index}_{kind}")
-            if kind == "gbdt":
-                heads.append((kind, _restore_gbdt(directory, index, space)))
-            else:
-                heads.append((kind, _restore_neural(directory, index, kind, schema, statistics,
-                                                    config)))
+            members = _fold_member_directories(directory, kind)
+            restored = [_restore_head(member, index, kind, space, schema, statistics, config)
+                        for member in members or [directory]]
+            heads.append((kind, AveragingHead(restored) if members else restored[0]))
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
     logging.info("Restored %d stages (%s) from %s.", len(heads),

@@ -22,7 +22,7 @@ from absl import logging
 from resfusion_tf import metrics
 from resfusion_tf.config import TrainConfig
 from resfusion_tf.data.streaming import StreamingData
-from resfusion_tf.fusion.pipeline import FittedPipeline, cross_fitted_outputs
+from resfusion_tf.fusion.pipeline import FittedPipeline, fit_cross_fitted_stage
 from resfusion_tf.fusion.registry import make_stage
 from resfusion_tf.fusion.stage import StageContext
 from resfusion_tf.models.stage import NeuralStage
@@ -70,7 +70,7 @@ def fit_streaming_pipeline(config: TrainConfig, data: StreamingData) -> FittedPi
     paths = {"train": None, "valid": None}
     eval_state = None
     for index, kind in enumerate(config.stages):
-        stage = make_stage(kind)
+        is_last = index == len(config.stages) - 1
         train_state = None if paths["train"] is None else read_states(paths["train"])
         valid_state = None if paths["valid"] is None else read_states(paths["valid"])
         streams = StreamingInputs(data, paths["train"], paths["valid"], valid_labels,
@@ -82,24 +82,26 @@ def fit_streaming_pipeline(config: TrainConfig, data: StreamingData) -> FittedPi
             space=space, statistics=data.statistics, config=config,
             log_dir=os.path.join(config.model_dir, "tensorboard", f"stage_{index}_{kind}"),
             streams=streams)
-        stage.fit(context)
+        # NOTE: only GBDT stages are cross-fitted here. A neural stage that is not
+        # last passes in-sample predictions on its training rows.
+        sample_outputs = None
+        if kind == "gbdt" and not is_last and config.cross_fit_folds > 1:
+            stage, sample_outputs = fit_cross_fitted_stage(kind, context, config.cross_fit_folds)
+        else:
+            stage = make_stage(kind)
+            stage.fit(context)
         stages.append(stage)
 
-        if index < len(config.stages) - 1:
-            # NOTE: only GBDT stages are cross-fitted here. A neural stage that is
-            # not last passes in-sample predictions on its training rows.
-            sample_outputs = None
-            if kind == "gbdt" and config.cross_fit_folds > 1:
-                sample_outputs = cross_fitted_outputs(kind, context, config.cross_fit_folds)
+        if not is_last:
             for split in ("train", "valid"):
                 path = os.path.join(state_dir, f"{split}_after_stage_{index}.f32")
                 paths[split] = write_states(stage.head(), data, split, space, paths[split], path,
                                             sample_outputs if split == "train" else None)
 
         outputs = _stream_all_outputs(stage, data, "eval")
-        eval_state = (space.initial_state(outputs) if eval_state is None
-                      else space.combine(eval_state, outputs)).numpy()
-        probabilities = space.to_probability(eval_state).numpy()
+        eval_state = np.asarray(space.initial_state(outputs) if eval_state is None
+                                else space.combine(eval_state, outputs))
+        probabilities = np.asarray(space.to_probability(eval_state))
         result = {"name": kind, **metrics.evaluate(eval_labels, probabilities)}
         stage_metrics.append(result)
         logging.info("After stage %d (%s): eval AUC %.5f, logloss %.5f on %d rows.", index,
