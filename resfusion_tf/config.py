@@ -18,7 +18,7 @@ MIXED_PRECISION_MODES = ("auto", "off", "mixed_float16", "mixed_bfloat16")
 
 @dataclasses.dataclass
 class DataConfig:
-    """Where examples come from and how they are split.
+    """Source of the examples and their train, validation and evaluation splits.
 
     Attributes:
         dataset: "criteo", "avazu", "csv" (needs `schema_path`) or "synthetic".

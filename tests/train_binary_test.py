@@ -81,7 +81,8 @@ def test_saved_model_cli_lists_signature(trained_run):
     assert "signature_def['serving_default']" in text
     for name in ("C1", "C26", "I1", "I13"):
         assert f"inputs['{name}']" in text
-    assert "dtype: DT_STRING" in text and "dtype: DT_FLOAT" in text
+    assert "dtype: DT_STRING" in text
+    assert "dtype: DT_FLOAT" in text
     for name in ("probability", "logit", "stage_0_gbdt_logit", "stage_1_deepfm_logit"):
         assert f"outputs['{name}']" in text
 

@@ -1,7 +1,7 @@
 """Errors raised on invalid input data.
 
 Every error names the file and, where one applies, the line and column, shows the
-offending value, and says what to do next. `BadRowError` and its subclasses are the
+offending value, and tells what to do next. `BadRowError` and its subclasses are the
 problems that `--on_bad_row=skip` may skip. The others always stop a run.
 """
 
@@ -61,7 +61,7 @@ class TruncatedFileError(BadRowError):
 
 
 class EmptyFileError(BadRowError):
-    """Raised when one of several input files holds no data row."""
+    """Raised when one of several input files contains no data row."""
 
 
 # Reasons a row can be bad, as written to the bad-rows file.

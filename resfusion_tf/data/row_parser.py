@@ -178,7 +178,7 @@ class RowParser:
 
         Raises:
             BadRowError: on any invalid field. The message names the file, line and
-                column, shows the value and says how to fix it.
+                column, shows the value and tells how to fix it.
         """
         fields = self.split_fields(raw, path, line)
         label_text = fields[self.label_index].strip()

@@ -20,7 +20,7 @@ from resfusion_tf.fusion.pipeline import FittedPipeline
 
 @dataclasses.dataclass
 class TrainingResult:
-    """What a run produced.
+    """Outputs of one training run.
 
     Attributes:
         metrics: The content of metrics.json.

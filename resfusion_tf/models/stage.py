@@ -42,7 +42,7 @@ def build_training_model(model: keras.Model, context: StageContext,
 
     Args:
         model: Model with a `[batch]` float32 output.
-        context: The stage's context, which says whether it is a first stage and in
+        context: The stage's context, which tells whether it is a first stage and in
             which space it fits.
         inputs: New `keras.Input`s matching `model`'s inputs. Defaults to the raw
             features of the training schema.

@@ -9,7 +9,7 @@ stage fits the residual of the prediction so far, in one of two spaces:
   models are judged by, and the sum never leaves the valid range.
 * `probability`: the literal form of the ResFusion poster. The state is a probability
   `p`. A later stage regresses `y - p` with squared error, and the new state is
-  `clip(p + r(x), eps, 1 - eps)`. It is kept for reproducing the paper, but its
+  `clip(p + r(x), eps, 1 - eps)`. It is kept to reproduce the poster's setup, but its
   squared error treats an error of 0.01 at p = 0.02 like one at p = 0.5, which
   is a poor fit for rare clicks.
 
