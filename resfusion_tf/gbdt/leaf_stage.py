@@ -25,7 +25,7 @@ from resfusion_tf.gbdt.stage import build_gbdt_model, make_tfdf_dataset
 from resfusion_tf.gbdt.trees import forest_size
 from resfusion_tf.models.inputs import make_inputs
 from resfusion_tf.models.leaf_inputs import LEAVES_KEY, LeafShape, make_leaf_input
-from resfusion_tf.models.stage import ValidationAUC
+from resfusion_tf.models.stage import ValidationAUC, compile_training_model
 from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, make_residual_dataset
 from resfusion_tf.residual.spaces import LogitSpace
 
@@ -121,7 +121,7 @@ class LeafStage(Stage):
                      leaf_shape: LeafShape) -> None:
         neural = context.config.neural
         training_model, loss = self._training_model(context, leaf_shape)
-        training_model.compile(optimizer=keras.optimizers.Adam(neural.learning_rate), loss=loss)
+        compile_training_model(training_model, loss, neural)
         train_data = make_residual_dataset(train, context.train_state, neural.batch_size,
                                            shuffle=True, seed=context.config.seed)
         valid_data = make_residual_dataset(valid, context.valid_state, 8192, shuffle=False, seed=0)

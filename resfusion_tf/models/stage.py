@@ -14,6 +14,7 @@ from resfusion_tf.config import NeuralConfig
 from resfusion_tf.fusion.heads import KerasHead
 from resfusion_tf.fusion.stage import Stage, StageContext
 from resfusion_tf.models.encoded_training import split_encoded_model
+from resfusion_tf.models.fused_adam import FusedAdam
 from resfusion_tf.models.inputs import make_inputs
 from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, make_residual_dataset
 from resfusion_tf.residual.spaces import LogitSpace
@@ -70,10 +71,11 @@ def compile_training_model(training_model: keras.Model, loss: keras.losses.Loss,
                            config: NeuralConfig) -> None:
     """Compiles `training_model` with Adam and `loss`, as every neural stage trains.
 
-    Under a `mixed_float16` policy, Keras 3 `compile` wraps the optimizer in a
-    `LossScaleOptimizer` by itself.
+    The optimizer is `FusedAdam`, one fused kernel per variable. Under a
+    `mixed_float16` policy, Keras 3 `compile` wraps it in a `LossScaleOptimizer` by
+    itself.
     """
-    training_model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss)
+    training_model.compile(optimizer=FusedAdam(config.learning_rate), loss=loss)
 
 
 class NeuralStage(Stage):
