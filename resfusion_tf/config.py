@@ -102,6 +102,12 @@ class GBDTConfig:
             Defaults to 0.5.
         early_stopping_num_trees_look_ahead: Trees trained past the best validation
             loss before stopping. Defaults to 50.
+        discretize_numerical_features: Whether the trees split numeric features on at
+            most 255 quantile bins, as LightGBM's histograms do, instead of on every
+            distinct value. On the Criteo sample's training split repeated 8 times
+            (103k rows, 2 CPU cores, `benchmarks/gbdt_vs_lightgbm.py
+            --train_copies=8`), the stage took 7.5 s instead of 9.8 s, at eval AUC
+            0.7494 against 0.7503. Defaults to True.
         num_threads: Training threads; 0 uses TF-DF's default. Defaults to 0.
         leaf_num_trees: Maximum number of trees of the GBDT whose leaf indices feed
             the GBDT+LR, GBDT2DNN and GBDT2DeepFM networks. Each tree is one more
@@ -124,6 +130,7 @@ class GBDTConfig:
     subsample: float = 0.8
     num_candidate_attributes_ratio: float = 0.5
     early_stopping_num_trees_look_ahead: int = 50
+    discretize_numerical_features: bool = True
     num_threads: int = 0
     leaf_num_trees: int = 30
     max_rows: Optional[int] = None

@@ -13,7 +13,9 @@ CONFIG = ExperimentConfig(
         data=base_data("criteo"),
         gbdt=GBDTConfig(num_trees=200, max_depth=6, shrinkage=0.1, min_examples=20,
                         max_vocab_count=100, early_stopping_num_trees_look_ahead=20,
-                        leaf_num_trees=30),
+                        leaf_num_trees=30,
+                        # The committed tables predate discretization as the default.
+                        discretize_numerical_features=False),
         neural=NeuralConfig(embedding_dim=16, hidden_units=(256, 128), dropout=0.1, l2=1e-5,
                             learning_rate=1e-3, batch_size=512, epochs=5,
                             early_stopping_patience=1),

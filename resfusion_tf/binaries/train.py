@@ -75,6 +75,9 @@ flags.DEFINE_float("gbdt_num_candidate_attributes_ratio", _GBDT.num_candidate_at
 flags.DEFINE_integer("gbdt_early_stopping_num_trees_look_ahead",
                      _GBDT.early_stopping_num_trees_look_ahead,
                      "Trees trained past the best validation loss before stopping.")
+flags.DEFINE_boolean("gbdt_discretize_numerical_features", _GBDT.discretize_numerical_features,
+                     "Split numeric features on at most 255 quantile bins instead of on "
+                     "every distinct value.")
 flags.DEFINE_integer("gbdt_leaf_num_trees", _GBDT.leaf_num_trees,
                      "Maximum trees of the GBDT whose leaves feed GBDT+LR, GBDT2DNN and "
                      "GBDT2DeepFM.")
@@ -139,6 +142,7 @@ def config_from_flags() -> TrainConfig:
         subsample=FLAGS.gbdt_subsample,
         num_candidate_attributes_ratio=FLAGS.gbdt_num_candidate_attributes_ratio,
         early_stopping_num_trees_look_ahead=FLAGS.gbdt_early_stopping_num_trees_look_ahead,
+        discretize_numerical_features=FLAGS.gbdt_discretize_numerical_features,
         num_threads=FLAGS.gbdt_num_threads, leaf_num_trees=FLAGS.gbdt_leaf_num_trees,
         max_rows=FLAGS.gbdt_max_rows or None,
         memory_limit_mb=FLAGS.gbdt_memory_limit_mb)

@@ -96,7 +96,8 @@ class LeafStage(Stage):
         self.feature_names = schema.features
 
         gbdt_config = dataclasses.replace(config.gbdt, num_trees=config.gbdt.leaf_num_trees)
-        self.gbdt_model = build_gbdt_model(gbdt_config, tfdf.keras.Task.CLASSIFICATION, config.seed)
+        self.gbdt_model = build_gbdt_model(gbdt_config, tfdf.keras.Task.CLASSIFICATION, config.seed,
+                                           numeric_features=schema.numeric)
         # The forest trains on at most `gbdt.max_rows` rows; the network reads every row.
         gbdt_train = sample_training_rows(context).train
         start = time.time()

@@ -31,7 +31,7 @@ def make_tfdf_dataset(table: ExampleTable, targets: np.ndarray, weights=None) ->
     return tf.data.Dataset.from_tensor_slices(tensors).batch(_TFDF_BATCH_SIZE)
 
 
-def build_gbdt_model(config: GBDTConfig, task, seed: int):
+def build_gbdt_model(config: GBDTConfig, task, seed: int, numeric_features=()):
     """Returns an untrained TF-DF GradientBoostedTreesModel for `task`.
 
     Classification uses `apply_link_function=False`, so the model outputs logits.
@@ -39,7 +39,21 @@ def build_gbdt_model(config: GBDTConfig, task, seed: int):
     1.12 trains on every training row and does not carve its own validation set
     (`validation_ratio` only applies without it). Setting `validation_ratio=0` would
     instead disable early stopping altogether.
+
+    Args:
+        config: Hyperparameters of the stage.
+        task: `tfdf.keras.Task.CLASSIFICATION` or `REGRESSION`.
+        seed: Random seed of the learner.
+        numeric_features: Names of the numeric input features. With
+            `config.discretize_numerical_features`, each one is declared
+            `DISCRETIZED_NUMERICAL`. TF-DF's model-wide `discretize_numerical_features`
+            is not used, because in TF-DF 1.12 it also bins the example-weight column
+            and training then fails.
     """
+    features = None
+    if config.discretize_numerical_features and numeric_features:
+        features = [tfdf.keras.FeatureUsage(name, semantic=tfdf.keras.FeatureSemantic.DISCRETIZED_NUMERICAL)
+                    for name in numeric_features]
     kwargs = dict(
         task=task,
         num_trees=config.num_trees,
@@ -52,6 +66,7 @@ def build_gbdt_model(config: GBDTConfig, task, seed: int):
         num_candidate_attributes_ratio=config.num_candidate_attributes_ratio,
         early_stopping="LOSS_INCREASE",
         early_stopping_num_trees_look_ahead=config.early_stopping_num_trees_look_ahead,
+        features=features,
         random_seed=seed,
         verbose=0,
     )
@@ -90,7 +105,8 @@ class GBDTStage(Stage):
             train_data = self._residual_dataset(context.train, context.train_state, context)
             valid_data = self._residual_dataset(context.valid, context.valid_state, context)
 
-        self.model = build_gbdt_model(config.gbdt, task, config.seed)
+        self.model = build_gbdt_model(config.gbdt, task, config.seed,
+                                      numeric_features=context.train.schema.numeric)
         logging.info("Stage %d (gbdt): training a TF-DF %s model on %d rows, "
                      "early stopping on %d validation rows.", context.index,
                      "classification" if context.is_first else "residual regression",
