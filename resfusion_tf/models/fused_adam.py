@@ -9,10 +9,10 @@ class FusedAdam(keras.optimizers.Adam):
     """Keras Adam whose per-variable update is one fused TensorFlow op.
 
     Keras 3's Adam builds its update from about ten small ops per variable: moment
-    updates, bias corrections and the step. On CPU, where each op costs tens of
-    microseconds to schedule, that added about 1 ms to every DeepFM training step
-    at batch 512. This subclass computes the same update with one
-    `ResourceApplyAdam` op per variable; only float rounding differs.
+    updates, bias corrections and the step. On 2 CPU cores those ops took about
+    1.4 ms of a 10 ms DeepFM training step at batch 512, measured with the
+    TensorFlow profiler, and one `ResourceApplyAdam` op per variable took 0.6 ms.
+    The update is the same up to float rounding.
 
     It also sums the rows of an embedding gradient before the update. Keras 3.15's
     Adam squares each `IndexedSlices` row on its own, so an id that appears k times
@@ -35,13 +35,14 @@ class FusedAdam(keras.optimizers.Adam):
 
     def __init__(self, learning_rate=0.001, **kwargs):
         if kwargs.get("amsgrad"):
-            raise ValueError(f"FusedAdam does not support amsgrad, got amsgrad={kwargs['amsgrad']}.")
+            raise ValueError(f"FusedAdam does not support amsgrad, got amsgrad={kwargs['amsgrad']}. "
+                             "Use keras.optimizers.Adam for AMSGrad.")
         super().__init__(learning_rate=learning_rate, **kwargs)
 
     def update_step(self, gradient, variable, learning_rate):
         """Applies one Adam step to `variable`, a `tf.Variable` on the TF backend."""
         dtype = variable.dtype
-        # An embedding gather gives IndexedSlices; Keras' own Adam densifies them too.
+        # Densifying sums the repeated rows of an embedding gradient before squaring.
         gradient = tf.cast(tf.convert_to_tensor(gradient), dtype)
         step = tf.cast(self.iterations + 1, dtype)
         beta_1 = tf.cast(self.beta_1, dtype)
