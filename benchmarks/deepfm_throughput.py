@@ -1,22 +1,31 @@
 """DeepFM training throughput of resfusion_tf against DeepCTR, side by side.
 
-Both models get the same rows of the Criteo sample, the same vocabulary, embedding
+All models get the same rows of the Criteo sample, the same vocabulary, embedding
 dimension, hidden units, dropout, L2, batch size and optimizer. resfusion_tf trains
 through the neural stage's own in-memory path, as `NeuralStage.fit` does: the raw-input
 DeepFM's `FeatureEmbedding.encode` encodes the table once inside
 `make_residual_dataset`, and the model over encoded features from
 `split_encoded_model`, which shares the raw model's weights, is compiled by
 `compile_training_model`. DeepCTR 0.9 takes pre-encoded integer ids and standardized
-floats, and runs in a subprocess with `TF_USE_LEGACY_KERAS=1`.
+floats, and runs in subprocesses with `TF_USE_LEGACY_KERAS=1`.
 
-The two DeepFMs differ in one point of architecture: resfusion_tf embeds the 13
-numeric fields too (39 fields into the FM and a 624-wide MLP input at embedding 16),
-while DeepCTR feeds them as raw values to the linear part and the MLP only (26 FM
-fields and a 429-wide MLP input).
+DeepCTR runs twice, because the two libraries treat the 13 numeric fields differently:
 
-The repeats alternate between the two, and the DeepCTR process stays alive across
-them, so both are warm and share the machine's load alike. The first epoch of each
-side is a warm-up (tracing, graph building) and is not counted.
+* "DeepCTR, same architecture" embeds each numeric field as resfusion_tf does
+  (`x_j * v_j` when present, a learned `m_j` when missing), through a length-1
+  weighted sequence feature. Both models then have 39 FM fields and a 624-wide MLP
+  input at embedding 16. This is the like-for-like comparison.
+* "DeepCTR, raw numerics" is DeepCTR's usual DeepFM: numeric values go to the
+  linear part and the MLP only (26 FM fields, a 429-wide MLP input). It does less
+  work per example.
+
+The repeats alternate between the models, and the DeepCTR processes stay alive across
+them, so all are warm and share the machine's load alike. The first epoch of each is a
+warm-up (tracing, graph building) and is not counted.
+
+Last, the script times the forward and backward pass of the MLP alone, at both input
+widths. No DeepFM with that MLP can train faster than that on this machine, which
+bounds the ratio any implementation can reach.
 
     python benchmarks/deepfm_throughput.py               # project defaults
     python benchmarks/deepfm_throughput.py --embedding_dim=10 --hidden_units=400,400,400
@@ -34,20 +43,27 @@ import common
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from resfusion_tf.config import NeuralConfig  # noqa: E402
 from resfusion_tf.data.statistics import compute_statistics, transform_numeric  # noqa: E402
 from resfusion_tf.models.deepfm import build_deepfm  # noqa: E402
 from resfusion_tf.models.encoded_training import split_encoded_model  # noqa: E402
+from resfusion_tf.models.layers import MLP  # noqa: E402
 from resfusion_tf.models.stage import compile_training_model  # noqa: E402
 from resfusion_tf.residual.dataset import make_residual_dataset  # noqa: E402
 
 _DEFAULTS = NeuralConfig()
+_OURS = "resfusion_tf"
+_SAME = "DeepCTR, same architecture"
+_RAW = "DeepCTR, raw numerics"
 
 
 def encode_for_deepctr(table, statistics, path):
     """Writes DeepCTR inputs to `path`: ids in the same vocabulary, standardized floats.
 
     Id 0 is the OOV-or-missing value of a field, and vocabulary entry i gets id i + 1.
+    Numeric values are encoded as `NumericEncoding` encodes them, with a separate
+    missing mask.
     """
     arrays = {"labels": table.labels.astype(np.float32)}
     sparse_names, sizes = [], []
@@ -60,24 +76,53 @@ def encode_for_deepctr(table, statistics, path):
     for name in statistics.numeric_means:
         values = transform_numeric(table.features[name])
         values = (values - statistics.numeric_means[name]) / statistics.numeric_stds[name]
-        arrays[f"dense_{name}"] = np.nan_to_num(values, nan=0.0).astype(np.float32)
+        arrays[f"missing_{name}"] = np.isnan(values)
+        arrays[f"dense_{name}"] = np.clip(np.nan_to_num(values, nan=0.0), -10, 10).astype(
+            np.float32)
     arrays["sparse_names"] = np.array(sparse_names)
     arrays["vocabulary_sizes"] = np.array(sizes, np.int64)
     arrays["dense_names"] = np.array(list(statistics.numeric_means))
     np.savez(path, **arrays)
 
 
+def mlp_examples_per_second(width: int, config: NeuralConfig, steps: int = 100) -> float:
+    """Returns the examples/s of the forward and backward pass of the DeepFM's MLP alone.
+
+    The MLP has `config`'s hidden units and dropout, gets a `[batch, width]` input that
+    needs its gradient, as embeddings do, and is timed in a `tf.function` on one
+    fixed batch, so no input pipeline, embedding, FM or optimizer work is counted.
+    """
+    mlp = MLP(config.hidden_units, config.dropout, config.l2)
+    features = tf.random.normal([config.batch_size, width])
+
+    @tf.function
+    def forward_backward(features):
+        with tf.GradientTape() as tape:
+            tape.watch(features)
+            output = tf.reduce_sum(mlp(features, training=True))
+        return tape.gradient(output, [features, *mlp.trainable_variables])
+
+    forward_backward(features)
+    seconds = []
+    for _ in range(3):
+        with common.Timer() as timer:
+            for _ in range(steps):
+                forward_backward(features)
+        seconds.append(timer.seconds)
+    return steps * config.batch_size / common.median(seconds)
+
+
 class DeepCTRProcess:
     """A DeepCTR worker subprocess that trains epochs on request."""
 
-    def __init__(self, data_path, config: NeuralConfig, seed: int):
+    def __init__(self, data_path, config: NeuralConfig, seed: int, numeric_fields: str):
         environment = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="2")
         command = [sys.executable, os.path.join(os.path.dirname(__file__), "deepctr_worker.py"),
                    f"--data={data_path}", f"--embedding_dim={config.embedding_dim}",
                    "--hidden_units", *[str(units) for units in config.hidden_units],
                    f"--batch_size={config.batch_size}", f"--dropout={config.dropout}",
                    f"--l2={config.l2}", f"--learning_rate={config.learning_rate}",
-                   f"--seed={seed}"]
+                   f"--seed={seed}", f"--numeric_fields={numeric_fields}"]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         text=True, env=environment)
         self.info = self._read_reply()
@@ -120,6 +165,61 @@ def parse_args():
     return parser.parse_args()
 
 
+class KerasTrainer:
+    """Trains resfusion_tf's encoded-input DeepFM epochs on request, as `NeuralStage.fit` does."""
+
+    def __init__(self, table, statistics, config: NeuralConfig):
+        keras.utils.set_random_seed(0)
+        encoded = split_encoded_model(build_deepfm(table.schema, statistics, config))
+        self.model = encoded.model
+        compile_training_model(self.model, keras.losses.BinaryCrossentropy(from_logits=True),
+                               config)
+        # As in NeuralStage.fit: one endless dataset and a fixed number of steps per epoch.
+        self.dataset = make_residual_dataset(table, None, config.batch_size, shuffle=True,
+                                             seed=0,
+                                             encoder=encoded.feature_embedding.encode).repeat()
+        self.steps = math.ceil(len(table) / config.batch_size)
+
+    def train(self, epochs: int) -> list[float]:
+        timer = common.make_epoch_timer()
+        self.model.fit(self.dataset, epochs=epochs, steps_per_epoch=self.steps, verbose=0,
+                       callbacks=[timer])
+        return timer.seconds
+
+    def close(self):
+        pass
+
+
+def time_interleaved(trainers: dict, repeats: int, epochs: int, rows: int, report) -> dict:
+    """Trains every trainer `epochs` epochs per round and returns each one's epoch times."""
+    for trainer in trainers.values():
+        trainer.train(1)
+    seconds = {name: [] for name in trainers}
+    for repeat in range(repeats):
+        parts = []
+        for name, trainer in trainers.items():
+            seconds[name] += trainer.train(epochs)
+            parts.append(f"{name} {rows / common.median(seconds[name][-epochs:]):7.0f}")
+        report.print(f"round {repeat + 1} (ex/s): " + ", ".join(parts))
+    return seconds
+
+
+def print_mlp_bound(report, table, statistics, config: NeuralConfig, reference: float) -> None:
+    """Prints the MLP-alone throughput at both input widths, as ratios to `reference`."""
+    num_categorical = len(statistics.vocabularies)
+    num_numeric = len(statistics.numeric_means)
+    widths = {"resfusion_tf and DeepCTR, same architecture":
+              (num_categorical + num_numeric) * config.embedding_dim,
+              "DeepCTR, raw numerics": num_categorical * config.embedding_dim + num_numeric}
+    report.print()
+    report.print("upper bound: forward and backward pass of the MLP alone, no embedding, "
+                 "FM, optimizer or input:")
+    for name, width in widths.items():
+        rate = mlp_examples_per_second(width, config)
+        report.print(f"  input width {width:4d} ({name}): {rate:8.0f} ex/s, "
+                     f"{rate / reference:.2f}x DeepCTR, same architecture")
+
+
 def main():
     args = parse_args()
     report = common.Report(args.output, write=bool(args.output))
@@ -134,43 +234,29 @@ def main():
                  f"{config.hidden_units}, dropout {config.dropout}, L2 {config.l2}, batch size "
                  f"{config.batch_size}, Adam {config.learning_rate}")
 
-    keras.utils.set_random_seed(0)
-    encoded = split_encoded_model(build_deepfm(table.schema, statistics, config))
-    model = encoded.model
-    compile_training_model(model, keras.losses.BinaryCrossentropy(from_logits=True), config)
-    # As in NeuralStage.fit: one endless dataset and a fixed number of steps per epoch.
-    dataset = make_residual_dataset(table, None, config.batch_size, shuffle=True, seed=0,
-                                    encoder=encoded.feature_embedding.encode).repeat()
-    steps = math.ceil(len(table) / config.batch_size)
-    timer = common.make_epoch_timer()
-
     with tempfile.TemporaryDirectory() as directory:
         data_path = os.path.join(directory, "deepctr_inputs.npz")
         encode_for_deepctr(table, statistics, data_path)
-        deepctr = DeepCTRProcess(data_path, config, seed=0)
-        report.print(f"DeepCTR worker: {deepctr.info}")
+        trainers = {
+            _OURS: KerasTrainer(table, statistics, config),
+            _SAME: DeepCTRProcess(data_path, config, seed=0, numeric_fields="embedded"),
+            _RAW: DeepCTRProcess(data_path, config, seed=0, numeric_fields="dense"),
+        }
+        report.print(f"DeepCTR worker: {trainers[_SAME].info}")
+        seconds = time_interleaved(trainers, args.repeats, args.epochs, len(table), report)
+        for trainer in trainers.values():
+            trainer.close()
 
-        model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
-        deepctr.train(1)
-        ours, theirs = [], []
-        for repeat in range(args.repeats):
-            timer.seconds = []
-            model.fit(dataset, epochs=args.epochs, steps_per_epoch=steps, verbose=0,
-                      callbacks=[timer])
-            ours += timer.seconds
-            theirs += deepctr.train(args.epochs)
-            report.print(f"round {repeat + 1}: resfusion_tf "
-                         f"{len(table) / common.median(timer.seconds):8.0f} ex/s, DeepCTR "
-                         f"{len(table) / common.median(theirs[-args.epochs:]):8.0f} ex/s")
-        deepctr.close()
-
-    ours_rate = len(table) / common.median(ours)
-    theirs_rate = len(table) / common.median(theirs)
+    rates = {name: len(table) / common.median(times) for name, times in seconds.items()}
     report.print()
-    report.print("training throughput, median over epochs (examples/s):")
-    report.print(f"  resfusion_tf DeepFM  {ours_rate:10.0f}")
-    report.print(f"  DeepCTR DeepFM       {theirs_rate:10.0f}")
-    report.print(f"  ratio resfusion_tf / DeepCTR: {ours_rate / theirs_rate:.2f}x")
+    report.print("training throughput, median over epochs:")
+    for name, rate in rates.items():
+        report.print(f"  {name:<28} {rate:8.0f} ex/s")
+    report.print(f"  ratio resfusion_tf / DeepCTR, same architecture: "
+                 f"{rates[_OURS] / rates[_SAME]:.2f}x")
+    report.print(f"  ratio resfusion_tf / DeepCTR, raw numerics:      "
+                 f"{rates[_OURS] / rates[_RAW]:.2f}x")
+    print_mlp_bound(report, table, statistics, config, rates[_SAME])
     report.save()
 
 
