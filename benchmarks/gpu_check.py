@@ -23,6 +23,7 @@ from resfusion_tf.config import NeuralConfig  # noqa: E402
 from resfusion_tf.data import synthetic  # noqa: E402
 from resfusion_tf.data.statistics import compute_statistics  # noqa: E402
 from resfusion_tf.models.deepfm import build_deepfm  # noqa: E402
+from resfusion_tf.models.encoded_training import split_encoded_model  # noqa: E402
 from resfusion_tf.models.stage import compile_training_model  # noqa: E402
 from resfusion_tf.residual.dataset import make_residual_dataset  # noqa: E402
 
@@ -37,15 +38,23 @@ def describe_device() -> str:
 
 
 def build(policy: str, table, statistics, config: NeuralConfig):
-    """Returns a DeepFM compiled under `policy`; the global policy is float32 afterwards."""
+    """Returns a DeepFM compiled under `policy` and its endless training dataset.
+
+    The model and dataset are those `NeuralStage.fit` trains in memory: the model over
+    features encoded once by the DeepFM's own `FeatureEmbedding.encode`. The global
+    policy is float32 afterwards.
+    """
     keras.mixed_precision.set_dtype_policy(policy)
     try:
         keras.utils.set_random_seed(0)
-        model = build_deepfm(table.schema, statistics, config)
-        compile_training_model(model, keras.losses.BinaryCrossentropy(from_logits=True), config)
+        encoded = split_encoded_model(build_deepfm(table.schema, statistics, config))
+        compile_training_model(encoded.model, keras.losses.BinaryCrossentropy(from_logits=True),
+                               config)
     finally:
         keras.mixed_precision.set_dtype_policy("float32")
-    return model
+    dataset = make_residual_dataset(table, None, config.batch_size, shuffle=True, seed=0,
+                                    encoder=encoded.feature_embedding.encode).repeat()
+    return encoded.model, dataset
 
 
 def main():
@@ -69,16 +78,14 @@ def main():
     statistics = compute_statistics(table, min_count=5)
     config = NeuralConfig(batch_size=args.batch_size)
     steps = math.ceil(len(table) / config.batch_size)
-    dataset = make_residual_dataset(table, None, config.batch_size, shuffle=True,
-                                    seed=0).repeat()
     models = {policy: build(policy, table, statistics, config) for policy in ("float32", mixed)}
     report.print(f"{len(table)} rows, batch size {config.batch_size}, {steps} steps per epoch")
 
     rates = {policy: [] for policy in models}
-    for policy, model in models.items():
+    for model, dataset in models.values():
         model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
     for repeat in range(args.repeats):
-        for policy, model in models.items():
+        for policy, (model, dataset) in models.items():
             timer = common.make_epoch_timer()
             history = model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0,
                                 callbacks=[timer])

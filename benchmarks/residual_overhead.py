@@ -3,8 +3,10 @@
 The plain model is a first-stage DeepFM: `make_residual_dataset` without a previous
 state, trained on the label. The residual model is what a later DeepFM stage trains:
 `build_training_model` adds the previous margin as an input, and the dataset attaches
-the precomputed margin to every example. Both train on the same rows of the Criteo
-sample with the project defaults, and the epochs alternate between them.
+the precomputed margin to every example. Both train as `NeuralStage.fit` trains in
+memory, on features encoded once by the model's own `FeatureEmbedding.encode`. They
+use the same rows of the Criteo sample and the project defaults, and the epochs
+alternate between them.
 
     python benchmarks/residual_overhead.py
 """
@@ -21,6 +23,7 @@ from resfusion_tf.config import NeuralConfig, TrainConfig  # noqa: E402
 from resfusion_tf.data.statistics import compute_statistics  # noqa: E402
 from resfusion_tf.fusion.stage import StageContext  # noqa: E402
 from resfusion_tf.models.deepfm import build_deepfm  # noqa: E402
+from resfusion_tf.models.encoded_training import split_encoded_model  # noqa: E402
 from resfusion_tf.models.stage import build_training_model, compile_training_model  # noqa: E402
 from resfusion_tf.residual.dataset import make_residual_dataset  # noqa: E402
 from resfusion_tf.residual.spaces import LogitSpace  # noqa: E402
@@ -60,22 +63,24 @@ def main():
                  f"batch size {config.batch_size}")
 
     keras.utils.set_random_seed(0)
-    plain = build_deepfm(table.schema, statistics, config)
+    encoded = split_encoded_model(build_deepfm(table.schema, statistics, config))
+    plain = encoded.model
     compile_training_model(plain, keras.losses.BinaryCrossentropy(from_logits=True), config)
     # As in NeuralStage.fit: endless datasets and a fixed number of steps per epoch.
     steps = math.ceil(len(table) / config.batch_size)
-    plain_data = make_residual_dataset(table, None, config.batch_size, shuffle=True,
-                                       seed=0).repeat()
+    plain_data = make_residual_dataset(table, None, config.batch_size, shuffle=True, seed=0,
+                                       encoder=encoded.feature_embedding.encode).repeat()
 
     with tempfile.TemporaryDirectory() as log_dir:
         context = StageContext(index=1, train=table, valid=table, train_state=margin,
                                valid_state=margin, space=LogitSpace(), statistics=statistics,
                                config=TrainConfig(neural=config), log_dir=log_dir)
-        residual, loss = build_training_model(
-            build_deepfm(table.schema, statistics, config), context)
+        encoded = split_encoded_model(build_deepfm(table.schema, statistics, config))
+        residual, loss = build_training_model(encoded.model, context,
+                                              encoded.feature_embedding.make_encoded_inputs())
     compile_training_model(residual, loss, config)
-    residual_data = make_residual_dataset(table, margin, config.batch_size, shuffle=True,
-                                          seed=0).repeat()
+    residual_data = make_residual_dataset(table, margin, config.batch_size, shuffle=True, seed=0,
+                                          encoder=encoded.feature_embedding.encode).repeat()
 
     timed_epochs(plain, plain_data, steps, 2)
     timed_epochs(residual, residual_data, steps, 2)
