@@ -121,6 +121,8 @@ class LeafStage(Stage):
     def _fit_network(self, context: StageContext, train: ExampleTable, valid: ExampleTable,
                      leaf_shape: LeafShape) -> None:
         neural = context.config.neural
+        # NOTE: these networks take leaf indices beside the raw features, so
+        # split_encoded_model does not apply, and every step looks up strings again.
         training_model, loss = self._training_model(context, leaf_shape)
         compile_training_model(training_model, loss, neural)
         train_data = make_residual_dataset(train, context.train_state, neural.batch_size,

@@ -98,12 +98,12 @@ class NeuralStage(Stage):
         keras.utils.set_random_seed(context.config.seed + context.index)
         self.feature_names = context.train.schema.features
         self.model = self.builder(context.train.schema, context.statistics, config)
-        # In memory, the stage trains a model over encoded features that shares every
-        # layer and weight with self.model, the raw-input model that gets exported. The
-        # same FeatureEmbedding layer encodes the table once, so no step looks up strings.
-        # TODO: streaming inputs still train the raw-input model and look up strings
-        # on every step.
-        encoded = None if context.streams is not None else split_encoded_model(self.model)
+        # The stage trains a model over encoded features that shares every layer and
+        # weight with self.model, the raw-input model that gets exported. The same
+        # FeatureEmbedding layer encodes the inputs in tf.data, once per table in
+        # memory and once per batch when streaming, so no training step looks up
+        # strings.
+        encoded = split_encoded_model(self.model)
         encoder = None
         if encoded is None:
             training_model, loss = build_training_model(self.model, context)
@@ -115,7 +115,7 @@ class NeuralStage(Stage):
 
         if context.streams is not None:
             train_data, valid_data, valid_labels = context.streams.neural_inputs(
-                config.batch_size, context.config.seed)
+                config.batch_size, context.config.seed, encoder=encoder)
             num_rows = context.streams.num_train_rows
             steps_per_epoch = None
         else:

@@ -41,6 +41,25 @@ def encode_columns(features: dict, encoder: Encoder) -> dict:
     return {key: tf.concat([part[key] for part in parts], axis=0) for key in parts[0]}
 
 
+def encode_batch(features: dict, encoder: Encoder) -> dict:
+    """Encodes a batch of raw features and keeps its previous state, if any, as it is.
+
+    Args:
+        features: dict of raw feature batches, with `PREVIOUS_STATE_KEY` in a
+            residual stage.
+        encoder: Function from raw feature batches to model inputs, such as
+            `FeatureEmbedding.encode`.
+
+    Returns:
+        The encoder's outputs, plus `PREVIOUS_STATE_KEY` when `features` has it.
+    """
+    raw = {name: values for name, values in features.items() if name != PREVIOUS_STATE_KEY}
+    encoded = dict(encoder(raw))
+    if PREVIOUS_STATE_KEY in features:
+        encoded[PREVIOUS_STATE_KEY] = features[PREVIOUS_STATE_KEY]
+    return encoded
+
+
 def make_residual_dataset(
     table: ExampleTable,
     previous_state: Optional[np.ndarray],

@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from resfusion_tf.data import synthetic
-from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, make_residual_dataset
+from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, encode_batch, make_residual_dataset
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +79,15 @@ def test_encoded_rows_stay_with_their_state(table):
     for features, _ in dataset:
         rows = features[PREVIOUS_STATE_KEY].numpy().astype(int)
         np.testing.assert_array_equal(features["site_length"].numpy(), expected[rows])
+
+
+def test_encode_batch_passes_previous_state_through():
+    features = {"x": tf.constant([1.0, 2.0]), PREVIOUS_STATE_KEY: tf.constant([0.5, -0.5])}
+
+    encoded = encode_batch(features, lambda raw: {"x_plus_one": raw["x"] + 1.0, "fields": len(raw)})
+
+    assert set(encoded) == {"x_plus_one", "fields", PREVIOUS_STATE_KEY}
+    np.testing.assert_array_equal(encoded["x_plus_one"].numpy(), [2.0, 3.0])
+    np.testing.assert_array_equal(encoded[PREVIOUS_STATE_KEY].numpy(), [0.5, -0.5])
+    # The previous state is not passed to the encoder.
+    assert encoded["fields"] == 1

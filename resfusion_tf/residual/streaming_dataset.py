@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from resfusion_tf.data.streaming import StreamingData
-from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY
+from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, Encoder, encode_batch
 from resfusion_tf.residual.spaces import ResidualSpace
 
 _STATE_BYTES = 4
@@ -124,13 +124,21 @@ class StreamingInputs:
 
         return tf.data.Dataset.zip((rows, states)).map(attach)
 
-    def neural_inputs(self, batch_size: int, seed: int):
+    def neural_inputs(self, batch_size: int, seed: int, encoder: Optional[Encoder] = None):
         """Returns `(train_dataset, valid_dataset, valid_labels)` for `keras.Model.fit`.
 
         The training rows are shuffled in two levels: blocks of 256 consecutive rows
         in a buffer of `shuffle_buffer_size` rows, then rows in a buffer of at most
         4096 rows. The shuffle is local to the buffer, so files sorted by time should
         be shuffled on disk first.
+
+        Args:
+            batch_size: Training examples per batch.
+            seed: Shuffle seed.
+            encoder: Optional function from raw feature batches to model inputs,
+                such as `FeatureEmbedding.encode`. It runs on each batch in parallel
+                `tf.data` calls, ahead of the training step, and the batches hold its
+                outputs instead of raw features.
         """
         train = self._with_states("train", self.train_state_path, _BLOCK_ROWS)
         train = train.shuffle(max(1, self.shuffle_buffer_size // _BLOCK_ROWS), seed=seed,
@@ -138,6 +146,14 @@ class StreamingInputs:
         train = train.unbatch()
         train = train.shuffle(min(self.shuffle_buffer_size, _MAX_ROW_SHUFFLE), seed=seed + 1,
                               reshuffle_each_iteration=True)
-        train = train.batch(batch_size).prefetch(2)
+        train = train.batch(batch_size)
         valid = self._with_states("valid", self.valid_state_path, _PREDICT_BATCH_SIZE)
+        if encoder is not None:
+            def encode(features, labels):
+                return encode_batch(features, encoder), labels
+
+            train = train.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
+            # Validation predictions must stay in the order of `valid_labels`.
+            valid = valid.map(encode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        train = train.prefetch(2)
         return train, valid, self.valid_labels

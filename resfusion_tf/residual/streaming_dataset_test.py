@@ -72,3 +72,24 @@ def test_states_combine_with_previous(tmp_path):
 
     np.testing.assert_allclose(streaming_dataset.read_states(second),
                                2 * np.asarray(streaming_dataset.read_states(first)))
+
+
+def test_encoder_runs_on_streamed_batches(tmp_path):
+    data = _scanned(tmp_path)
+    space = get_residual_space("logit")
+    path = streaming_dataset.write_states(_NumberHead(), data, "train", space, None,
+                                          str(tmp_path / "train.f32"))
+    inputs = streaming_dataset.StreamingInputs(data, path, None, np.zeros(0), 1000)
+
+    def encoder(features):
+        return {"doubled": 2.0 * features["n"]}
+
+    train, _, _ = inputs.neural_inputs(batch_size=64, seed=0, encoder=encoder)
+
+    doubled, states = [], []
+    for features, _ in train:
+        assert set(features) == {"doubled", PREVIOUS_STATE_KEY}
+        doubled.append(features["doubled"].numpy())
+        states.append(features[PREVIOUS_STATE_KEY].numpy())
+    np.testing.assert_array_equal(np.concatenate(doubled), 2.0 * np.concatenate(states))
+    assert sum(map(len, doubled)) == data.counts["train"]
