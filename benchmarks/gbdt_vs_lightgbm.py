@@ -12,9 +12,10 @@ early-stops on the same validation rows, and is scored by AUC on the evaluation 
   to show what the default binning saves.
 * ydf: the same C++ learner with the same hyperparameters, fed numpy arrays directly,
   to show the cost of the learner without the Keras ingestion.
-* LightGBM at comparable capacity: the same depth, leaf size, learning rate,
-  row and feature sampling and categorical L2, with native categoricals. Its time
-  includes turning the string columns into pandas categoricals.
+* LightGBM at the same capacity: the same number of split levels and leaves, leaf
+  size, learning rate, row sampling, per-node feature sampling and categorical L2,
+  with native categoricals. Its time includes turning the string columns into
+  pandas categoricals.
 
 The repeats alternate between the learners. The first round pays one-off costs, such
 as TensorFlow graph tracing in the TF-DF rounds, so the table reports the median of
@@ -120,11 +121,15 @@ def lightgbm_frames(splits):
 
 def fit_lightgbm(splits, config: GBDTConfig, threads: int) -> dict:
     """Fits LightGBM at the capacity of `config`, with early stopping on the validation rows."""
+    # YDF counts the root as depth 1, so its max_depth 4 allows 3 levels of splits and
+    # 8 leaves. LightGBM's max_depth counts levels of splits. YDF samples candidate
+    # features at every node, as LightGBM's feature_fraction_bynode does.
+    split_levels = config.max_depth - 1
     params = {
         "objective": "binary", "learning_rate": config.shrinkage,
-        "max_depth": config.max_depth, "num_leaves": 2 ** config.max_depth,
+        "max_depth": split_levels, "num_leaves": 2 ** split_levels,
         "min_data_in_leaf": config.min_examples, "bagging_fraction": config.subsample,
-        "bagging_freq": 1, "feature_fraction": config.num_candidate_attributes_ratio,
+        "bagging_freq": 1, "feature_fraction_bynode": config.num_candidate_attributes_ratio,
         "cat_l2": config.l2_categorical_regularization, "num_threads": threads,
         "seed": 0, "verbose": -1,
     }
@@ -172,7 +177,7 @@ def _details(result: dict) -> str:
 def print_summary(report, results: dict) -> None:
     """Prints one line per learner: later-round median, first round, ratios to LightGBM."""
     def later_median(runs):
-        return common.median([r["seconds"] for r in runs[1:] or runs])
+        return common.median([r["seconds"] for r in runs[1:]])
 
     report.print(f"{'learner':<26} {'wall s':>7} {'1st round s':>12} {'trees':>6} "
                  f"{'eval AUC':>9} {'time / LightGBM':>16} {'AUC - LightGBM':>15}")
@@ -185,8 +190,8 @@ def print_summary(report, results: dict) -> None:
                      f"{runs[0]['trees']:6d} {auc:9.5f} {seconds / reference_time:15.2f}x "
                      f"{auc - reference_auc:+15.5f}")
 
-    tfdf_runs = results[_STAGE][1:] or results[_STAGE]
-    lightgbm_runs = results["LightGBM"][1:] or results["LightGBM"]
+    tfdf_runs = results[_STAGE][1:]
+    lightgbm_runs = results["LightGBM"][1:]
     read = common.median([r["read_seconds"] for r in tfdf_runs])
     trained = common.median([r["train_seconds"] for r in tfdf_runs])
     lightgbm_train = common.median([r["seconds"] - r["prepare_seconds"] for r in lightgbm_runs])
@@ -212,6 +217,9 @@ def main():
     parser.add_argument("--output", default="gbdt_vs_lightgbm",
                         help="Results file name under benchmarks/results/; empty writes none.")
     args = parser.parse_args()
+    if args.repeats < 2:
+        parser.error(f"--repeats must be at least 2, because the first round is reported "
+                     f"apart; got {args.repeats}.")
 
     report = common.Report(args.output, write=bool(args.output))
     splits = repeat_training_rows(load_splits(DataConfig(dataset="criteo", train_path=args.data)),
