@@ -20,7 +20,18 @@ if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
     raise SystemExit("deepctr_worker.py needs TF_USE_LEGACY_KERAS=1 in its environment.")
 
 import numpy as np  # noqa: E402
+import requests  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
+
+def _refuse_network(*args, **kwargs):
+    raise requests.ConnectionError("deepctr_worker.py makes no network requests.")
+
+
+# Importing deepctr 0.9.4 starts a thread that requests its latest version from
+# pypi.python.org. A benchmark must not reach the network, so that request fails at once.
+requests.get = _refuse_network
+
 import deepctr  # noqa: E402
 from deepctr.feature_column import DenseFeat, SparseFeat, VarLenSparseFeat  # noqa: E402
 from deepctr.models import DeepFM  # noqa: E402
