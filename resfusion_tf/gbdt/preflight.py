@@ -22,6 +22,8 @@ from absl import logging
 
 from resfusion_tf.data.schema import FeatureSchema
 
+# NOTE: binned numeric features (GBDTConfig.discretize_numerical_features, the
+# default) need no sorted example index, so this likely overestimates them by 4 bytes.
 NUMERIC_BYTES_PER_VALUE = 4 + 4 + 4
 CATEGORICAL_BYTES_PER_VALUE = 4 + 32
 # Per row: the float32 label or target, the weight, and the residual state.
