@@ -73,6 +73,19 @@ class DataConfig:
     tfds_data_dir: str = ""
     tfds_manual_dir: str = ""
 
+    def validate(self) -> None:
+        """Raises ValueError on holdout fractions outside [0, 1) or paths a dataset ignores."""
+        for name in ("eval_fraction", "validation_fraction"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"--{name} must be in [0, 1), got {value}.")
+        if self.dataset == "synthetic" and (self.train_path or self.eval_path):
+            raise ValueError(
+                f"--train_path={self.train_path!r} and --eval_path={self.eval_path!r} are "
+                "ignored by --dataset=synthetic (the default), which generates its own "
+                "rows. Pass --dataset=criteo, --dataset=avazu or --dataset=csv with "
+                "--schema to train on files.")
+
 
 @dataclasses.dataclass
 class GBDTConfig:
@@ -203,7 +216,8 @@ class TrainConfig:
     export_dir: str = ""
 
     def validate(self) -> None:
-        """Raises ValueError on an unknown stage, residual space or precision mode."""
+        """Raises ValueError on invalid data options or an unknown stage, space or mode."""
+        self.data.validate()
         if not self.stages:
             raise ValueError("stages must name at least one stage, got an empty list.")
         unknown = [stage for stage in self.stages if stage not in STAGE_KINDS]

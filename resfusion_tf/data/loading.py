@@ -60,7 +60,9 @@ def _read_all_rows(config: DataConfig, schema: FeatureSchema,
 
 def _check_trainable(table: ExampleTable, split: str) -> None:
     if len(table) == 0:
-        raise DataError(f"The {split} split is empty. Use more rows or a smaller holdout fraction.")
+        raise DataError(f"The {split} split is empty. Use more rows, or hold out a larger "
+                        "fraction for that split (--eval_fraction, --validation_fraction), "
+                        "or pass --eval_path.")
     rate = table.positive_rate()
     if rate in (0.0, 1.0):
         raise SingleClassError(

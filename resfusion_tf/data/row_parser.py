@@ -26,8 +26,9 @@ LABEL_VALUES = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0}
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _NON_FINITE_WORDS = frozenset({"nan", "inf", "infinity"})
-_SKIP_HINT = ("Or pass --on_bad_row=skip to skip such rows; each one is then listed in "
-              "bad_rows.tsv under --model_dir.")
+_SKIP_HINT = ("Or pass --on_bad_row=skip to skip such rows. Each one is then listed in "
+              "bad_rows.tsv, under --model_dir for resfusion-train and beside --output "
+              "for resfusion-predict.")
 
 
 class ParsedRow(NamedTuple):
@@ -255,5 +256,6 @@ def iter_valid_rows(path: str, parser: RowParser, bad_rows) -> Iterator[tuple[in
     elif data_lines and not valid_rows:
         raise errors.NoValidRowsError(
             f"{path}: none of its {data_lines} data lines is valid, so skipping bad rows "
-            f"would drop the whole file. First problem: {first_problem} Check that "
-            "--dataset or --schema matches this file.")
+            f"would drop the whole file. First problem: {first_problem} Check that the "
+            "schema matches this file: --dataset or --schema for resfusion-train, the "
+            "model card or --schema for resfusion-predict.")
