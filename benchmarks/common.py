@@ -43,6 +43,7 @@ def header_lines() -> list[str]:
         f"date: {datetime.datetime.now().isoformat(timespec='seconds')}",
         f"machine: {platform.machine()}, {os.cpu_count()} CPU cores visible, "
         f"Python {platform.python_version()}",
+        f"load average at start: {os.getloadavg()[0]:.2f} (1 minute)",
         f"versions: {versions}",
         "",
     ]
@@ -63,6 +64,14 @@ class Report:
         self.lines = []
         for line in header_lines():
             self.print(line)
+        load, cores = os.getloadavg()[0], os.cpu_count() or 1
+        if load >= 0.5 * cores:
+            # Multi-threaded learners suffer most: LightGBM's rounds took 20x longer in
+            # one run while another job used both cores of a 2-core machine.
+            self.print(f"WARNING: the load average is {load:.2f} on {cores} cores, so other "
+                       "jobs share the machine and the times below can be off by far more "
+                       "than 2x. Rerun on an idle machine.")
+            self.print()
 
     def print(self, line: str = "") -> None:
         print(line, flush=True)
