@@ -25,7 +25,8 @@ from resfusion_tf.gbdt.stage import build_gbdt_model, make_tfdf_dataset
 from resfusion_tf.gbdt.trees import forest_size
 from resfusion_tf.models.inputs import make_inputs
 from resfusion_tf.models.leaf_inputs import LEAVES_KEY, LeafShape, make_leaf_input
-from resfusion_tf.models.stage import ValidationAUC, compile_training_model
+from resfusion_tf.models.stage import (ValidationAUC, compile_training_model,
+                                       progress_verbosity)
 from resfusion_tf.residual.dataset import PREVIOUS_STATE_KEY, make_residual_dataset
 from resfusion_tf.residual.spaces import LogitSpace
 
@@ -137,7 +138,8 @@ class LeafStage(Stage):
         ]
         logging.info("Stage %d (%s): training the network on %d rows for at most %d epochs.",
                      context.index, self.kind, len(train), neural.epochs)
-        training_model.fit(train_data, epochs=neural.epochs, callbacks=callbacks, verbose="auto")
+        training_model.fit(train_data, epochs=neural.epochs, callbacks=callbacks,
+                           verbose=progress_verbosity())
 
     def _training_model(self, context: StageContext, leaf_shape: LeafShape):
         """Returns `(training_model, loss)`, as `models.stage.build_training_model` does."""

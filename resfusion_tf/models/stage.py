@@ -2,6 +2,7 @@
 
 import math
 import os
+import sys
 from typing import Callable, Optional
 
 import keras
@@ -78,6 +79,17 @@ def compile_training_model(training_model: keras.Model, loss: keras.losses.Loss,
     training_model.compile(optimizer=FusedAdam(config.learning_rate), loss=loss)
 
 
+def progress_verbosity() -> int:
+    """Returns the `verbose` value for `fit`: a progress bar on a terminal or in a
+    notebook, one line per epoch otherwise.
+
+    Keras' "auto" draws the progress bar, with its terminal control codes, into log
+    files too.
+    """
+    interactive = sys.stdout.isatty() or "ipykernel" in sys.modules
+    return 1 if interactive else 2
+
+
 class NeuralStage(Stage):
     """Trains a Keras model from `builder(schema, statistics, neural_config)`.
 
@@ -141,7 +153,7 @@ class NeuralStage(Stage):
                      context.index, self.kind, num_rows, config.epochs,
                      config.batch_size)
         training_model.fit(train_data, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
-                           callbacks=callbacks, verbose="auto")
+                           callbacks=callbacks, verbose=progress_verbosity())
 
     def head(self) -> tf.Module:
         if self.model is None:
