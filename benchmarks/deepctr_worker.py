@@ -24,13 +24,13 @@ import requests  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 
-def _refuse_network(*args, **kwargs):
+def _reject_network_request(*args, **kwargs):
     raise requests.ConnectionError("deepctr_worker.py makes no network requests.")
 
 
 # Importing deepctr 0.9.4 starts a thread that requests its latest version from
 # pypi.python.org. A benchmark must not reach the network, so that request fails at once.
-requests.get = _refuse_network
+requests.get = _reject_network_request
 
 import deepctr  # noqa: E402
 from deepctr.feature_column import DenseFeat, SparseFeat, VarLenSparseFeat  # noqa: E402

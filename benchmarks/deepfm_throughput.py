@@ -3,8 +3,8 @@
 All models get the same rows of the Criteo sample, the same vocabulary, embedding
 dimension, hidden units, dropout, batch size and Adam learning rate. Two details
 differ. DeepCTR puts its L2 penalty on the whole embedding and linear tables and none
-on the MLP, while resfusion_tf penalizes the embedding rows of the batch and the MLP
-kernels; a one-off run with and without DeepCTR's L2 showed no speed difference.
+on the MLP. resfusion_tf penalizes the embedding rows of the batch and the MLP
+kernels. A one-off run with and without DeepCTR's L2 showed no speed difference.
 DeepCTR trains with tf_keras' Adam, resfusion_tf with `FusedAdam`. resfusion_tf trains
 through the neural stage's own in-memory path, as `NeuralStage.fit` does: the raw-input
 DeepFM's `FeatureEmbedding.encode` encodes the table once inside
