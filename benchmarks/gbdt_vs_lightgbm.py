@@ -152,9 +152,8 @@ def repeat_training_rows(splits, copies: int):
     if copies == 1:
         return splits
     train = splits.train
-    repeated = ExampleTable(train.schema,
-                            {name: np.tile(values, copies) for name, values in train.features.items()},
-                            np.tile(train.labels, copies))
+    features = {name: np.tile(values, copies) for name, values in train.features.items()}
+    repeated = ExampleTable(train.schema, features, np.tile(train.labels, copies))
     return dataclasses.replace(splits, train=repeated)
 
 
@@ -196,7 +195,8 @@ def print_summary(report, results: dict) -> None:
     trained = common.median([r["train_seconds"] for r in tfdf_runs])
     lightgbm_train = common.median([r["seconds"] - r["prepare_seconds"] for r in lightgbm_runs])
     report.print()
-    report.print(f"GBDT stage wall time, median of later rounds: {later_median(results[_STAGE]):.1f} s, "
+    stage_seconds = later_median(results[_STAGE])
+    report.print(f"GBDT stage wall time, median of later rounds: {stage_seconds:.1f} s, "
                  f"of which dataset reading {read:.1f} s and tree training {trained:.1f} s; "
                  "the rest is Keras tracing and model compilation.")
     report.print(f"Tree training alone: TF-DF {trained:.2f} s against LightGBM "

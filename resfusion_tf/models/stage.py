@@ -80,11 +80,11 @@ def compile_training_model(training_model: keras.Model, loss: keras.losses.Loss,
 
 
 def progress_verbosity() -> int:
-    """Returns the `verbose` value for `fit`: a progress bar on a terminal or in a
-    notebook, one line per epoch otherwise.
+    """Returns the `verbose` value for `fit` that suits where the output goes.
 
-    Keras' "auto" draws the progress bar, with its terminal control codes, into log
-    files too.
+    That is a progress bar on a terminal or in a notebook, and one line per epoch
+    otherwise, because Keras' "auto" draws the progress bar, with its terminal control
+    codes, into log files too.
     """
     interactive = sys.stdout.isatty() or "ipykernel" in sys.modules
     return 1 if interactive else 2
